@@ -1,0 +1,47 @@
+# Two commands for learners: `make lab` and `make test`. Everything else is bootstrapping.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LAB_STAMP := $(VENV)/.installed-lab
+TEST_STAMP := $(VENV)/.installed-test
+# Jupyter refuses to start as root unless told; containers and CI often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test lint format clean help
+
+help:
+	@echo "make lab   - set up (first time only) and open the workbook in JupyterLab"
+	@echo "make test  - set up (first time only), lint, and run every test"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This workbook needs Python 3.10 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changes.
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@ $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) \
+		--ServerApp.root_dir=notebooks \
+		--LabApp.default_url=/lab/tree/00-start-here.ipynb
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check prep tests tools benchmarks
+	$(BIN)/ruff format --check prep tests tools benchmarks
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff check --fix prep tests tools benchmarks
+	$(BIN)/ruff format prep tests tools benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
