@@ -1,0 +1,161 @@
+"""Check the committed notebooks: present, valid, clean, navigable, and thin callers of `prep`."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_FILES = {
+    "data/questions.yaml": "questions",
+    "data/tips.yaml": "tips",
+    "data/guides.yaml": "guides",
+}
+
+
+def _load_tool() -> ModuleType:
+    """Import tools/notebooks.py by path: tools/ is a folder of scripts, not a package."""
+    path = ROOT / "tools" / "notebooks.py"
+    spec = importlib.util.spec_from_file_location("workbook_notebooks_tool", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load_tool()
+NAMES = [name for name, _ in tool.ORDER]
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / name, as_version=4)
+
+
+def _code_sources(nb: nbformat.NotebookNode) -> list[str]:
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+def _content_ids() -> set[str]:
+    ids: set[str] = set()
+    for rel, key in CONTENT_FILES.items():
+        with open(ROOT / rel, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+        ids.update(item["id"] for item in data[key])
+    return ids
+
+
+def test_order_has_unique_files_and_titles():
+    assert len(set(NAMES)) == len(NAMES)
+    assert len({title for _, title in tool.ORDER}) == len(tool.ORDER)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_exists_and_is_valid(name):
+    path = ROOT / "notebooks" / name
+    assert path.is_file(), f"{name} is listed in ORDER but missing"
+    nbformat.validate(_read(name))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_clean(name):
+    nb = _read(name)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{name}: cell {cell.get('id')} has outputs"
+            assert cell.execution_count is None, f"{name}: cell {cell.get('id')} was executed"
+    assert "widgets" not in nb.metadata, f"{name}: widgets metadata present"
+
+
+def test_navigation_is_up_to_date():
+    assert tool.check(ROOT) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_code_cell_imports_prep(name):
+    sources = _code_sources(_read(name))
+    assert sources, f"{name} has no code cells"
+    assert sources[0] == "import prep"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_other_code_cells_are_one_prep_call(name):
+    for source in _code_sources(_read(name))[1:]:
+        assert "\n" not in source.strip(), f"{name}: {source!r} is more than one line"
+        assert source.startswith("prep."), f"{name}: {source!r} does not call prep"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_card_ids_exist_in_content(name):
+    known = _content_ids()
+    for source in _code_sources(_read(name)):
+        call = ast.parse(source).body[0]
+        if not (
+            isinstance(call, ast.Expr)
+            and isinstance(call.value, ast.Call)
+            and isinstance(call.value.func, ast.Attribute)
+            and call.value.func.attr == "card"
+        ):
+            continue
+        arg = call.value.args[0]
+        assert isinstance(arg, ast.Constant), f"{name}: card id must be a literal string"
+        assert arg.value in known, f"{name}: unknown card id {arg.value!r}"
+
+
+def test_every_content_item_has_a_card():
+    used = set()
+    for name in NAMES:
+        for source in _code_sources(_read(name)):
+            if source.startswith("prep.card("):
+                used.add(ast.literal_eval(source[len("prep.card(") : -1]))
+    assert used == _content_ids()
+
+
+def test_navigation_markdown_ends():
+    assert "Previous" not in tool.navigation_markdown(0)
+    assert "Next" not in tool.navigation_markdown(len(NAMES) - 1)
+    assert tool.navigation_markdown(1) == (
+        f"[← Previous: {tool.ORDER[0][1]}]({NAMES[0]}) | [Next: {tool.ORDER[2][1]} →]({NAMES[2]})"
+    )
+
+
+def test_apply_repairs_and_preserves(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    for name in NAMES:
+        (tmp_path / "notebooks" / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+    path = tmp_path / "notebooks" / NAMES[1]
+    nb = nbformat.read(path, as_version=4)
+    prose = [cell.source for cell in nb.cells if not tool._is_nav_cell(cell)]
+    nb.cells[-1].source = "stale"
+    code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    code.execution_count = 3
+    code.outputs = [nbformat.v4.new_output("stream", text="hi")]
+    nb.metadata["widgets"] = {"state": {}}
+    nbformat.write(nb, path)
+
+    problems = tool.check(tmp_path)
+    assert any("stale" in p for p in problems)
+    assert any("outputs" in p for p in problems)
+
+    assert tool.apply(tmp_path) == [path]
+    assert tool.check(tmp_path) == []
+    repaired = nbformat.read(path, as_version=4)
+    assert [c.source for c in repaired.cells if not tool._is_nav_cell(c)] == prose
+    assert tool.apply(tmp_path) == []
+
+
+def test_check_reports_missing_and_unlisted(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "99-extra.ipynb").write_text(
+        nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8"
+    )
+    problems = tool.check(tmp_path)
+    assert f"notebooks/{NAMES[0]}: missing" in problems
+    assert any("99-extra.ipynb: not listed" in p for p in problems)
