@@ -1,0 +1,38 @@
+"""Back-end interview workbook: question and tip cards, a practice history, progress charts.
+
+Notebooks call these functions one line at a time, e.g. `prep.card("past-role")`.
+"""
+
+from .errors import ContentError, HistoryError, PrepError
+from .workbook import card, history, history_problems, progress, questions, tips
+
+__all__ = [
+    "ContentError",
+    "HistoryError",
+    "PrepError",
+    "card",
+    "history",
+    "history_problems",
+    "progress",
+    "questions",
+    "tips",
+]
+
+
+def _show_prep_errors_plainly() -> None:
+    """In IPython, show a PrepError as its message, not a traceback: it is for the learner."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        print(f"⚠ {value}")
+
+    shell.set_custom_exc((PrepError,), handler)
+
+
+_show_prep_errors_plainly()

@@ -1,0 +1,274 @@
+"""Load and validate the content files under `data/` (questions, tips, guides).
+
+The files are YAML read with `yaml.safe_load`, so they are data and never code. Every
+problem raises `ContentError` naming the file, the item and the field, because a typo in
+a hand-edited file should point straight at the line to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError, UnknownItemError
+from .models import ChecklistItem, Item, Prompt, Question, TalkingPoint, Tip
+
+SCHEMA_VERSION = 1
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TIP_KINDS = ("tip", "habit", "credentials")
+COMPOSERS = ("follow-up-email",)
+
+# file name -> the list key inside it; the order here is the workbook's order within a kind
+CONTENT_FILES = {"questions.yaml": "questions", "tips.yaml": "tips", "guides.yaml": "guides"}
+
+
+@dataclass(frozen=True)
+class Content:
+    """Every question and tip, in workbook order, with lookup by id."""
+
+    questions: tuple[Question, ...]
+    tips: tuple[Tip, ...]
+    guides: tuple[Tip, ...]
+
+    def items(self) -> tuple[Item, ...]:
+        return (*self.questions, *self.tips, *self.guides)
+
+    def get(self, item_id: str) -> Item:
+        for item in self.items():
+            if item.id == item_id:
+                return item
+        known = ", ".join(i.id for i in self.items())
+        raise UnknownItemError(
+            f"There is no question or tip with the id {item_id!r}. Known ids: {known}."
+        )
+
+    def title_of(self, item_id: str) -> str:
+        """Return a readable title for a history item id, including `tip/prompt` ids."""
+        base, _, sub = item_id.partition("/")
+        try:
+            item = self.get(base)
+        except UnknownItemError:
+            return item_id
+        if not sub:
+            return item.title
+        if isinstance(item, Tip):
+            for prompt in item.prompts:
+                if prompt.id == sub:
+                    return f"{item.title}: {prompt.label}"
+            if sub == "checklist":
+                return f"{item.title}: checklist"
+        return f"{item.title}: {sub}"
+
+
+class _Reader:
+    """Read fields from one item's mapping, raising errors that name where the problem is."""
+
+    def __init__(self, file: str, item: str | None, data: Any) -> None:
+        self.file, self.item = file, item
+        if not isinstance(data, dict):
+            self.fail(None, f"expected a mapping of fields, found {type(data).__name__}")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def fail(self, field: str | None, problem: str) -> None:
+        raise ContentError(self.file, self.item, field, problem)
+
+    def text(self, field: str, *, required: bool = True, default: str = "") -> str:
+        self.used.add(field)
+        if field not in self.data or self.data[field] is None:
+            if required:
+                self.fail(field, "is missing")
+            return default
+        value = self.data[field]
+        if not isinstance(value, str):
+            self.fail(field, f"must be text, found {type(value).__name__} {value!r}")
+        if required and not value.strip():
+            self.fail(field, "is empty")
+        return value.strip()
+
+    def identifier(self, field: str = "id") -> str:
+        value = self.text(field)
+        if not ID_PATTERN.match(value):
+            self.fail(field, f"{value!r} is not a lowercase-kebab-case id such as 'past-role'")
+        return value
+
+    def integer(
+        self, field: str, *, default: int | None = None, low: int = 0, high: int = 10**6
+    ) -> int:
+        self.used.add(field)
+        value = self.data.get(field, default)
+        if value is None:
+            self.fail(field, "is missing")
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(field, f"must be a whole number, found {value!r}")
+        if not low <= value <= high:
+            self.fail(field, f"must be between {low} and {high}, found {value}")
+        return value
+
+    def texts(self, field: str, *, required: bool = True) -> tuple[str, ...]:
+        values = self.list(field, required=required)
+        out = []
+        for n, value in enumerate(values, 1):
+            if not isinstance(value, str) or not value.strip():
+                self.fail(field, f"entry {n} must be non-empty text, found {value!r}")
+            out.append(value.strip())
+        return tuple(out)
+
+    def list(self, field: str, *, required: bool = True) -> list[Any]:
+        self.used.add(field)
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.fail(field, "is missing")
+            return []
+        if not isinstance(value, list):
+            self.fail(field, f"must be a list, found {type(value).__name__}")
+        if required and not value:
+            self.fail(field, "must have at least one entry")
+        return value
+
+    def records(self, field: str, build: Callable[[_Reader], Any], *, required: bool) -> tuple:
+        """Read a list of sub-mappings, each with a unique `id`."""
+        out, seen = [], set()
+        for n, entry in enumerate(self.list(field, required=required), 1):
+            label = entry.get("id") if isinstance(entry, dict) else None
+            sub = _Reader(self.file, f"{self.item} > {field}[{label or n}]", entry)
+            record = build(sub)
+            sub.done()
+            if record.id in seen:
+                self.fail(field, f"the id {record.id!r} appears twice")
+            seen.add(record.id)
+            out.append(record)
+        return tuple(out)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            self.fail(unknown[0], "is not a known field (a typo?)")
+
+
+def _talking_point(r: _Reader) -> TalkingPoint:
+    return TalkingPoint(id=r.identifier(), text=r.text("text"))
+
+
+def _prompt(r: _Reader) -> Prompt:
+    return Prompt(
+        id=r.identifier(),
+        label=r.text("label"),
+        placeholder=r.text("placeholder", required=False),
+        lines=r.integer("lines", default=3, low=1, high=20),
+    )
+
+
+def _checklist_item(r: _Reader) -> ChecklistItem:
+    return ChecklistItem(id=r.identifier(), label=r.text("label"))
+
+
+def _question(r: _Reader) -> Question:
+    qid = r.identifier()
+    r.item = qid
+    target = r.list("target_seconds")
+    if len(target) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in target):
+        r.fail("target_seconds", f"must be two whole numbers [min, max], found {target!r}")
+    if not 0 < target[0] < target[1]:
+        r.fail("target_seconds", f"needs 0 < min < max, found {target!r}")
+    return Question(
+        id=qid,
+        title=r.text("title"),
+        prompt=r.text("prompt"),
+        why_asked=r.texts("why_asked"),
+        talking_points=r.records("talking_points", _talking_point, required=True),
+        pitfalls=r.texts("pitfalls"),
+        example_outline=r.texts("example_outline"),
+        target_seconds=(target[0], target[1]),
+        source=r.text("source", required=False),
+    )
+
+
+def _tip(r: _Reader) -> Tip:
+    tid = r.identifier()
+    r.item = tid
+    kind = r.text("kind")
+    if kind not in TIP_KINDS:
+        r.fail("kind", f"must be one of {', '.join(TIP_KINDS)}; found {kind!r}")
+    composer = r.text("composer", required=False) or None
+    if composer is not None and composer not in COMPOSERS:
+        r.fail("composer", f"must be one of {', '.join(COMPOSERS)} or empty; found {composer!r}")
+    tip = Tip(
+        id=tid,
+        kind=kind,
+        title=r.text("title"),
+        summary=r.text("summary"),
+        points=r.texts("points"),
+        prompts=r.records("prompts", _prompt, required=False),
+        checklist=r.records("checklist", _checklist_item, required=False),
+        composer=composer,
+        source=r.text("source", required=False),
+    )
+    if "checklist" in {p.id for p in tip.prompts}:
+        r.fail("prompts", "'checklist' is reserved for the checklist; rename that prompt")
+    if composer == "follow-up-email":
+        from .compose import EMAIL_FIELDS
+
+        missing = [f for f in EMAIL_FIELDS if f not in {p.id for p in tip.prompts}]
+        if missing:
+            r.fail("prompts", f"the follow-up-email composer needs prompts {', '.join(missing)}")
+    return tip
+
+
+def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tuple:
+    """Parse one content file into records; raise ContentError naming what is wrong."""
+    name = path.name
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(name, None, None, f"file not found at {path}") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(name, None, None, f"is not UTF-8 text ({exc.reason})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ContentError(name, None, None, f"is not valid YAML: {exc}") from None
+    top = _Reader(name, None, data)
+    version = top.integer("schema", low=1, high=10**6)
+    if version > SCHEMA_VERSION:
+        top.fail(
+            "schema",
+            f"version {version} is newer than this workbook understands ({SCHEMA_VERSION})",
+        )
+    entries = top.list(list_key)
+    top.done()
+    out = []
+    for n, entry in enumerate(entries, 1):
+        label = entry.get("id") if isinstance(entry, dict) else None
+        reader = _Reader(name, str(label or f"entry {n}"), entry)
+        out.append(build(reader))
+        reader.done()
+    return tuple(out)
+
+
+def _check_unique(files: Iterable[tuple[str, tuple]]) -> None:
+    seen: dict[str, str] = {}
+    for name, items in files:
+        for item in items:
+            if item.id in seen:
+                raise ContentError(name, item.id, "id", f"is already used in {seen[item.id]}")
+            seen[item.id] = name
+
+
+def load_content(folder: Path) -> Content:
+    """Load every content file in `folder`, validated."""
+    builders = {"questions": _question, "tips": _tip, "guides": _tip}
+    parsed = {
+        key: parse_file(folder / name, key, builders[key]) for name, key in CONTENT_FILES.items()
+    }
+    _check_unique((name, parsed[key]) for name, key in CONTENT_FILES.items())
+    for tip in parsed["tips"]:
+        if tip.kind != "tip":
+            raise ContentError("tips.yaml", tip.id, "kind", "must be 'tip' in tips.yaml")
+    return Content(questions=parsed["questions"], tips=parsed["tips"], guides=parsed["guides"])

@@ -1,0 +1,91 @@
+"""Frozen records for content and attempts: no I/O, no widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TalkingPoint:
+    """One thing a strong answer covers; its id is stable so later analysis can refer to it."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """An interview question with the guidance the card shows beside the answer field."""
+
+    id: str
+    title: str
+    prompt: str
+    why_asked: tuple[str, ...]
+    talking_points: tuple[TalkingPoint, ...]
+    pitfalls: tuple[str, ...]
+    example_outline: tuple[str, ...]
+    target_seconds: tuple[int, int]
+    source: str = ""
+
+    kind = "question"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A field the learner fills in on a tip card; saved as `<tip id>/<prompt id>`."""
+
+    id: str
+    label: str
+    placeholder: str = ""
+    lines: int = 3
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Tip:
+    """A general tip (or the habit and certificates sections): points, prompts, a checklist.
+
+    `kind` is "tip" for the four general tips, "habit" for the expert-advice section and
+    "credentials" for certifications. `composer` names a draft the card assembles from
+    the prompts (only "follow-up-email" exists).
+    """
+
+    id: str
+    kind: str
+    title: str
+    summary: str
+    points: tuple[str, ...]
+    prompts: tuple[Prompt, ...] = ()
+    checklist: tuple[ChecklistItem, ...] = ()
+    composer: str | None = None
+    source: str = ""
+
+    def prompt_item_id(self, prompt_id: str) -> str:
+        return f"{self.id}/{prompt_id}"
+
+    @property
+    def checklist_item_id(self) -> str:
+        return f"{self.id}/checklist"
+
+
+Item = Question | Tip
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One saved answer: a row of the practice history."""
+
+    attempt_id: str
+    recorded_at: datetime
+    item_id: str
+    answer: str
+    mode: str = "practice"
+    seconds: int | None = None
+    confidence: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,197 @@
+"""Pieces shared by the cards: escaped HTML, the status line, the bug log, the stopwatch."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone, tzinfo
+from typing import Any, TypeVar
+
+import ipywidgets as widgets
+
+from ..textstats import format_duration
+
+log = logging.getLogger("prep")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_COLORS = {
+    "ok": "var(--jp-success-color1, #2e7d32)",
+    "error": "var(--jp-error-color1, #c62828)",
+    "warn": "var(--jp-warn-color1, #b26a00)",
+    "info": "var(--jp-ui-font-color2, #555)",
+}
+
+
+def esc(text: object) -> str:
+    """Escape any text for an HTML widget: learner and content text is never markup."""
+    return html.escape(str(text), quote=True)
+
+
+def paragraphs(texts: Iterable[str]) -> str:
+    return "".join(f"<p>{esc(t)}</p>" for t in texts)
+
+
+def bullets(texts: Iterable[str]) -> str:
+    items = "".join(f"<li>{esc(t)}</li>" for t in texts)
+    return f"<ul>{items}</ul>"
+
+
+def local_tz() -> tzinfo:
+    return datetime.now().astimezone().tzinfo or timezone.utc
+
+
+def local_time(moment: datetime, tz: tzinfo | None = None) -> datetime:
+    return moment.astimezone(tz or local_tz())
+
+
+class Status(widgets.HTML):
+    """The card's one-line status: what happened, in plain words."""
+
+    def __init__(self) -> None:
+        super().__init__(value="")
+        self.add_class("prep-status")
+        self.kind = ""
+        self.text = ""
+
+    def show(self, kind: str, text: str) -> None:
+        self.kind, self.text = kind, text
+        color = _COLORS.get(kind, _COLORS["info"])
+        self.value = f'<span style="color:{color}">{esc(text)}</span>' if text else ""
+
+    def clear(self) -> None:
+        self.show("", "")
+
+
+class BugLog(widgets.HTML):
+    """Shows unexpected errors: JupyterLab prints callback tracebacks nowhere."""
+
+    def __init__(self) -> None:
+        super().__init__(value="")
+        self.add_class("prep-bug-log")
+        self.entries: list[str] = []
+        self.layout.display = "none"
+
+    def add(self, exc: BaseException) -> None:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.entries.append(text)
+        log.error("unexpected error in a workbook card", exc_info=exc)
+        self.value = (
+            "<details><summary>Technical details (please include them in a bug report)</summary>"
+            f"<pre style='white-space:pre-wrap'>{esc(text)}</pre></details>"
+        )
+        self.layout.display = None
+
+
+def guarded(method: F) -> F:
+    """Run an event handler so that a bug shows in the card instead of vanishing."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            self.status.show(
+                "error",
+                "Something went wrong inside the workbook (not something you did). "
+                "Your text is still in the field; the details are below.",
+            )
+            self.bug_log.add(exc)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Stopwatch:
+    """Time an answer; the clock is passed in so tests never sleep."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._started: float | None = None
+        self._elapsed = 0.0
+        self.used = False
+
+    @property
+    def running(self) -> bool:
+        return self._started is not None
+
+    def start(self) -> None:
+        if self._started is None:
+            self._started = self.clock()
+            self.used = True
+
+    def stop(self) -> None:
+        if self._started is not None:
+            self._elapsed += self.clock() - self._started
+            self._started = None
+
+    def reset(self) -> None:
+        self._started, self._elapsed, self.used = None, 0.0, False
+
+    @property
+    def elapsed(self) -> float:
+        running = self.clock() - self._started if self._started is not None else 0.0
+        return self._elapsed + running
+
+
+class TimerControl(widgets.HBox):
+    """A start/stop button over a `Stopwatch`; a hidden `Play` ticks the display each second."""
+
+    def __init__(self, stopwatch: Stopwatch | None = None) -> None:
+        self.stopwatch = stopwatch or Stopwatch()
+        self.button = widgets.ToggleButton(
+            value=False, description="Start timer", icon="play", tooltip="Time your answer"
+        )
+        self.readout = widgets.Label(value="0:00")
+        self.ticker = widgets.Play(value=0, min=0, max=10**7, step=1, interval=1000)
+        self.ticker.layout.display = "none"
+        self.button.observe(self._on_toggle, names="value")
+        self.ticker.observe(self._on_tick, names="value")
+        super().__init__([self.button, self.readout, self.ticker])
+        self.add_class("prep-timer")
+
+    @property
+    def seconds(self) -> float | None:
+        """Seconds timed so far, or None when the timer was never started."""
+        return self.stopwatch.elapsed if self.stopwatch.used else None
+
+    def _on_toggle(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.stopwatch.start()
+            self.button.description, self.button.icon = "Stop timer", "stop"
+            self.ticker.playing = True
+        else:
+            self.stopwatch.stop()
+            self.button.description, self.button.icon = "Start timer", "play"
+            self.ticker.playing = False
+        self.refresh()
+
+    def _on_tick(self, _change: dict[str, Any]) -> None:
+        self.refresh()
+
+    def stop(self) -> None:
+        self.button.value = False
+
+    def reset(self) -> None:
+        self.stop()
+        self.stopwatch.reset()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.readout.value = format_duration(self.stopwatch.elapsed)
+
+
+def confidence_picker() -> widgets.ToggleButtons:
+    picker = widgets.ToggleButtons(
+        options=[("1", 1), ("2", 2), ("3", 3), ("4", 4), ("5", 5)],
+        value=None,
+        description="Confidence:",
+        tooltips=["shaky", "unsure", "okay", "good", "ready for the real thing"],
+        style={"button_width": "2.4em", "description_width": "initial"},
+    )
+    picker.add_class("prep-confidence")
+    return picker

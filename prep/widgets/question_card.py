@@ -1,0 +1,179 @@
+"""The question card: the question, hideable guidance, an answer field, and earlier attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import HistoryError
+from ..history import SPREADSHEET_CELL_LIMIT, HistoryStore
+from ..models import Attempt, Question
+from ..textstats import format_duration, length_summary, word_count
+from ._common import (
+    BugLog,
+    Status,
+    TimerControl,
+    bullets,
+    confidence_picker,
+    esc,
+    guarded,
+    local_time,
+    paragraphs,
+)
+
+SHOWN_ATTEMPTS = 10
+
+
+def attempts_html(attempts: Sequence[Attempt], tz: tzinfo | None = None) -> str:
+    """Render earlier attempts, newest first, every piece of text escaped."""
+    if not attempts:
+        return "<p><em>No earlier attempts yet: your saved answers will appear here.</em></p>"
+    newest = sorted(attempts, key=lambda a: a.recorded_at, reverse=True)
+    parts = [f"<p><strong>Your earlier attempts ({len(attempts)})</strong></p>"]
+    total = len(newest)
+    for position, attempt in enumerate(newest[:SHOWN_ATTEMPTS]):
+        number = total - position
+        when = local_time(attempt.recorded_at, tz).strftime("%a %d %b %Y, %H:%M")
+        facts = [f"{word_count(attempt.answer)} words"]
+        if attempt.seconds is not None:
+            facts.append(f"timed {format_duration(attempt.seconds)}")
+        if attempt.confidence is not None:
+            facts.append(f"confidence {attempt.confidence}/5")
+        if attempt.mode != "practice":
+            facts.append(attempt.mode)
+        parts.append(
+            "<div class='prep-attempt' style='margin:0 0 0.8em 0'>"
+            f"<div style='opacity:0.75'>#{number} · {esc(when)} · {esc(' · '.join(facts))}</div>"
+            "<div style='white-space:pre-wrap;border-left:3px solid var(--jp-border-color2,#ccc);"
+            f"padding-left:0.6em'>{esc(attempt.answer)}</div></div>"
+        )
+    if total > SHOWN_ATTEMPTS:
+        parts.append(
+            f"<p><em>{total - SHOWN_ATTEMPTS} older attempts are in prep.history().</em></p>"
+        )
+    return "".join(parts)
+
+
+class QuestionCard(widgets.VBox):
+    """Practise one question: answer blind, open the guidance, time it, rate it, save it."""
+
+    def __init__(
+        self,
+        question: Question,
+        *,
+        store: HistoryStore,
+        attempts: Sequence[Attempt] = (),
+        timer: TimerControl | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.question = question
+        self.store = store
+        self.tz = tz
+        self.attempts: list[Attempt] = list(attempts)
+
+        self.heading = widgets.HTML(
+            f"<h3 style='margin:0.2em 0'>{esc(question.title)}</h3>"
+            f"<p style='font-size:1.15em;margin:0.2em 0 0.6em 0'><strong>"
+            f"{esc(question.prompt)}</strong></p>"
+        )
+        self.guidance = widgets.Accordion(
+            children=[
+                widgets.HTML(paragraphs(question.why_asked)),
+                widgets.HTML(bullets(p.text for p in question.talking_points)),
+                widgets.HTML(bullets(question.pitfalls)),
+                widgets.HTML(bullets(question.example_outline)),
+            ],
+            titles=("Why they ask", "Talking points", "Pitfalls to avoid", "Example outline"),
+            selected_index=None,
+        )
+        self.guidance.add_class("prep-guidance")
+        self.answer = widgets.Textarea(
+            placeholder="Type your answer the way you would say it in the interview…",
+            layout=widgets.Layout(width="100%", height="12em"),
+        )
+        self.answer.add_class("prep-answer")
+        self.length = widgets.HTML(esc(length_summary("", question.target_seconds)))
+        self.length.add_class("prep-length")
+        self.timer = timer or TimerControl()
+        self.confidence = confidence_picker()
+        self.save_button = widgets.Button(
+            description="Save", button_style="primary", icon="save", tooltip="Save this attempt"
+        )
+        self.save_button.add_class("prep-save")
+        self.status = Status()
+        self.history_view = widgets.HTML(attempts_html(self.attempts, tz))
+        self.history_view.add_class("prep-attempts")
+        self.bug_log = BugLog()
+
+        self.answer.observe(self._on_answer_change, names="value")
+        self.save_button.on_click(self._on_save)
+
+        controls = widgets.HBox(
+            [self.timer, self.confidence, self.save_button],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center", gap="0.8em"),
+        )
+        super().__init__(
+            [
+                self.heading,
+                self.guidance,
+                self.answer,
+                self.length,
+                controls,
+                self.status,
+                self.bug_log,
+                self.history_view,
+            ]
+        )
+        self.add_class("prep-card")
+        self.add_class("prep-question-card")
+
+    @guarded
+    def _on_answer_change(self, change: dict[str, Any]) -> None:
+        self.length.value = esc(length_summary(change["new"], self.question.target_seconds))
+
+    @guarded
+    def _on_save(self, _button: widgets.Button | None = None) -> None:
+        self.save()
+
+    def save(self) -> Attempt | None:
+        """Save the answer as a new attempt; on any problem say so and keep the text."""
+        answer = self.answer.value
+        if not answer.strip():
+            self.status.show("error", "Nothing to save yet: type your answer first.")
+            return None
+        if self.attempts and self.attempts[-1].answer == answer:
+            self.status.show(
+                "info",
+                f"Already saved: this is the same text as attempt {len(self.attempts)}. "
+                "Change it to save a new attempt.",
+            )
+            return None
+        self.timer.stop()
+        try:
+            attempt = self.store.record(
+                self.question.id,
+                answer,
+                seconds=self.timer.seconds,
+                confidence=self.confidence.value,
+            )
+        except HistoryError as exc:
+            self.status.show("error", f"Not saved: {exc}. Your answer is still in the field.")
+            return None
+        self.attempts.append(attempt)
+        self.history_view.value = attempts_html(self.attempts, self.tz)
+        when = local_time(attempt.recorded_at, self.tz).strftime("%H:%M")
+        message = f"Saved attempt {len(self.attempts)} at {when}."
+        if len(answer) > SPREADSHEET_CELL_LIMIT:
+            message += (
+                f" It is longer than a spreadsheet cell holds ({SPREADSHEET_CELL_LIMIT:,}"
+                " characters), so a spreadsheet would cut it; the workbook keeps all of it."
+            )
+            self.status.show("warn", message)
+        else:
+            self.status.show("ok", message)
+        self.timer.reset()
+        self.confidence.value = None
+        return attempt

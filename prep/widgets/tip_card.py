@@ -1,0 +1,183 @@
+"""The tip card: the tip's points, a field per prompt, a checklist, and composed drafts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import tzinfo
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..compose import compose_follow_up_email
+from ..errors import HistoryError
+from ..history import HistoryStore
+from ..models import Attempt, ChecklistItem, Tip
+from ._common import BugLog, Status, bullets, esc, guarded, local_time
+
+_CHECK_LINE = re.compile(r"^\[(?P<mark>[xX ])\]\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*):")
+
+
+def encode_checklist(items: Iterable[ChecklistItem], ticked: set[str]) -> str:
+    """Write the checklist as readable lines: `[x] laptop: Laptop charged`."""
+    return "\n".join(f"[{'x' if i.id in ticked else ' '}] {i.id}: {i.label}" for i in items)
+
+
+def decode_checklist(text: str) -> set[str]:
+    """Return the ids ticked in a saved checklist (unknown lines are ignored)."""
+    ticked = set()
+    for line in text.splitlines():
+        match = _CHECK_LINE.match(line.strip())
+        if match and match["mark"].lower() == "x":
+            ticked.add(match["id"])
+    return ticked
+
+
+class TipCard(widgets.VBox):
+    """Work through one tip: read its points, fill in its prompts, tick its checklist."""
+
+    def __init__(
+        self,
+        tip: Tip,
+        *,
+        store: HistoryStore,
+        latest: Mapping[str, Attempt] | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.tip = tip
+        self.store = store
+        self.tz = tz
+        latest = dict(latest or {})
+        # what is on disk for each item id, so Save only writes what changed
+        self.saved: dict[str, str] = {item_id: a.answer for item_id, a in latest.items()}
+
+        self.heading = widgets.HTML(
+            f"<h3 style='margin:0.2em 0'>{esc(tip.title)}</h3>"
+            f"<p>{esc(tip.summary)}</p>{bullets(tip.points)}"
+        )
+        self.fields: dict[str, widgets.Textarea] = {}
+        rows: list[widgets.Widget] = []
+        for prompt in tip.prompts:
+            item_id = tip.prompt_item_id(prompt.id)
+            field = widgets.Textarea(
+                value=self.saved.get(item_id, ""),
+                placeholder=prompt.placeholder,
+                rows=prompt.lines,
+                layout=widgets.Layout(width="100%"),
+            )
+            field.add_class("prep-answer")
+            field.observe(self._on_field_change, names="value")
+            self.fields[prompt.id] = field
+            note = ""
+            if item_id in latest:
+                saved_on = local_time(latest[item_id].recorded_at, tz).strftime("%d %b %Y")
+                note = f" <span style='opacity:0.7'>(last saved {esc(saved_on)})</span>"
+            rows.append(widgets.HTML(f"<strong>{esc(prompt.label)}</strong>{note}"))
+            rows.append(field)
+
+        self.checks: dict[str, widgets.Checkbox] = {}
+        if tip.checklist:
+            ticked = decode_checklist(self.saved.get(tip.checklist_item_id, ""))
+            rows.append(widgets.HTML("<strong>Checklist</strong>"))
+            for item in tip.checklist:
+                box = widgets.Checkbox(
+                    value=item.id in ticked,
+                    description=item.label,
+                    indent=False,
+                    layout=widgets.Layout(width="auto"),
+                )
+                box.add_class("prep-check")
+                self.checks[item.id] = box
+                rows.append(box)
+
+        self.draft: widgets.Textarea | None = None
+        self.draft_note = widgets.HTML("")
+        if tip.composer == "follow-up-email":
+            self.draft = widgets.Textarea(layout=widgets.Layout(width="100%", height="18em"))
+            self.draft.add_class("prep-draft")
+            rows.append(
+                widgets.HTML(
+                    "<strong>Your email draft</strong> "
+                    "<span style='opacity:0.7'>(built from the fields above; copy it into your "
+                    "mail program and adjust as you like)</span>"
+                )
+            )
+            rows.extend([self.draft, self.draft_note])
+            self._compose()
+
+        self.save_button = widgets.Button(
+            description="Save", button_style="primary", icon="save", tooltip="Save what you wrote"
+        )
+        self.save_button.add_class("prep-save")
+        self.save_button.on_click(self._on_save)
+        self.status = Status()
+        self.bug_log = BugLog()
+        super().__init__([self.heading, *rows, self.save_button, self.status, self.bug_log])
+        self.add_class("prep-card")
+        self.add_class("prep-tip-card")
+
+    def values(self) -> dict[str, str]:
+        return {prompt_id: field.value for prompt_id, field in self.fields.items()}
+
+    def pending(self) -> dict[str, str]:
+        """Return item id -> text for every field that differs from what is saved."""
+        out = {}
+        for prompt_id, text in self.values().items():
+            item_id = self.tip.prompt_item_id(prompt_id)
+            if text.strip() and text != self.saved.get(item_id, ""):
+                out[item_id] = text
+        if self.checks:
+            ticked = {item_id for item_id, box in self.checks.items() if box.value}
+            encoded = encode_checklist(self.tip.checklist, ticked)
+            before = self.saved.get(self.tip.checklist_item_id)
+            if (before is not None and decode_checklist(before) != ticked) or (
+                before is None and ticked
+            ):
+                out[self.tip.checklist_item_id] = encoded
+        return out
+
+    @guarded
+    def _on_field_change(self, _change: dict[str, Any]) -> None:
+        if self.draft is not None:
+            self._compose()
+
+    def _compose(self) -> None:
+        assert self.draft is not None
+        draft = compose_follow_up_email(self.values())
+        self.draft.value = draft.as_text()
+        if draft.missing:
+            names = ", ".join(m.replace("-", " ") for m in draft.missing)
+            self.draft_note.value = f"<em>Still to fill in: {esc(names)}.</em>"
+        else:
+            self.draft_note.value = "<em>Ready to send.</em>"
+
+    @guarded
+    def _on_save(self, _button: widgets.Button | None = None) -> None:
+        self.save()
+
+    def save(self) -> list[Attempt]:
+        """Save each changed field as its own row; say exactly what was and was not saved."""
+        pending = self.pending()
+        if not pending:
+            has_text = any(v.strip() for v in self.values().values())
+            if has_text or any(box.value for box in self.checks.values()):
+                self.status.show("info", "Nothing new to save: everything matches what you saved.")
+            else:
+                self.status.show("error", "Nothing to save yet: fill in at least one field.")
+            return []
+        saved: list[Attempt] = []
+        for item_id, text in pending.items():
+            try:
+                attempt = self.store.record(item_id, text)
+            except HistoryError as exc:
+                done = f"Saved {len(saved)} of {len(pending)}; " if saved else ""
+                self.status.show(
+                    "error", f"{done}Not saved: {exc}. Your text is still in the fields."
+                )
+                return saved
+            self.saved[item_id] = text
+            saved.append(attempt)
+        when = local_time(saved[-1].recorded_at, self.tz).strftime("%H:%M")
+        count = len(saved)
+        self.status.show("ok", f"Saved {count} answer{'s' if count != 1 else ''} at {when}.")
+        return saved

@@ -1,0 +1,118 @@
+"""The functions notebooks call: the one place where content, the store and widgets meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+
+from . import paths
+from .content import Content, load_content
+from .errors import PrepError
+from .history import HistoryReport, HistoryStore, attempts_from_frame
+from .models import Question, Tip
+from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
+
+_stores: dict[Path, HistoryStore] = {}
+_content: tuple[tuple, Content] | None = None
+
+
+def content() -> Content:
+    """Load the content files, again only when one of them changed on disk."""
+    global _content
+    folder = paths.content_dir()
+    stamp = tuple(
+        (name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else None)
+        for name in ("questions.yaml", "tips.yaml", "guides.yaml")
+    )
+    key = (str(folder), stamp)
+    if _content is None or _content[0] != key:
+        _content = (key, load_content(folder))
+    return _content[1]
+
+
+def store() -> HistoryStore:
+    """Return the store for the current data dir (`PREP_DATA_DIR` is read on every call)."""
+    path = paths.history_path()
+    if path not in _stores:
+        _stores[path] = HistoryStore(path)
+    return _stores[path]
+
+
+def card(item_id: str) -> widgets.VBox:
+    """Build the card for a question or tip id; a problem becomes a message card."""
+    try:
+        item = content().get(item_id)
+        return _build_card(item, store())
+    except PrepError as exc:
+        return MessageCard(f"This card cannot be shown: {item_id}", str(exc))
+
+
+def _build_card(item: Question | Tip, history_store: HistoryStore) -> widgets.VBox:
+    report = _read_quietly(history_store)
+    frame = report.frame
+    if isinstance(item, Question):
+        mine = frame[frame["item_id"] == item.id]
+        qcard = QuestionCard(item, store=history_store, attempts=attempts_from_frame(mine))
+        _show_read_problems(qcard, report)
+        return qcard
+    prefix = f"{item.id}/"
+    mine = frame[frame["item_id"].str.startswith(prefix)]
+    latest = {a.item_id: a for a in attempts_from_frame(mine)}  # file order: last one wins
+    tcard = TipCard(item, store=history_store, latest=latest)
+    _show_read_problems(tcard, report)
+    return tcard
+
+
+def _read_quietly(history_store: HistoryStore) -> HistoryReport:
+    try:
+        return history_store.read()
+    except PrepError as exc:
+        from .history import empty_frame
+
+        return HistoryReport(empty_frame(), problems=(), error=str(exc))
+
+
+def _show_read_problems(card_widget: QuestionCard | TipCard, report: HistoryReport) -> None:
+    if report.error:
+        card_widget.status.show("error", f"Your earlier answers could not be read: {report.error}")
+    elif report.problems:
+        count = len(report.problems)
+        card_widget.status.show(
+            "warn",
+            f"{count} line{'s' if count != 1 else ''} of your practice history could not be read "
+            f"and {'are' if count != 1 else 'is'} left out (first: {report.problems[0]}). "
+            "prep.history_problems() lists them all.",
+        )
+
+
+def questions() -> list[Question]:
+    """The interview questions, in workbook order."""
+    return list(content().questions)
+
+
+def tips() -> list[Tip]:
+    """The four general interview tips, in workbook order."""
+    return list(content().tips)
+
+
+def history() -> pd.DataFrame:
+    """The practice history as a typed DataFrame (rows that could not be read are left out)."""
+    report = store().read()
+    if report.problems:
+        print(
+            f"Note: {len(report.problems)} line(s) of {store().path} could not be read and are "
+            "left out; prep.history_problems() lists them."
+        )
+    return report.frame
+
+
+def history_problems() -> list[str]:
+    """Every line of the history file that was left out, and why."""
+    return [str(p) for p in store().read().problems]
+
+
+def progress() -> ProgressView:
+    """Charts and a table of your practice so far."""
+    return ProgressView(store().read, content())
