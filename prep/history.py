@@ -31,7 +31,7 @@ from pathlib import Path
 import filelock
 import pandas as pd
 
-from .errors import HistoryEncodingError, HistoryLockedError, HistoryWriteError
+from .errors import HistoryEncodingError, HistoryError, HistoryLockedError, HistoryWriteError
 from .models import Attempt
 
 SCHEMA_VERSION = "1"
@@ -132,6 +132,7 @@ def explain_os_error(exc: OSError, path: Path) -> str:
         errno.EPERM: f"you do not have permission to write to {path}",
         errno.EIO: "the disk reported an error while saving",
         errno.ENOENT: f"the folder {path.parent} does not exist",
+        errno.ENOTDIR: f"{path.parent} is not a folder (PREP_DATA_DIR should name a folder)",
     }
     reason = reasons.get(exc.errno or -1) or (exc.strerror or str(exc)).rstrip(".").lower()
     return reason
@@ -312,6 +313,10 @@ class HistoryStore:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return HistoryReport(empty_frame())
+        except OSError as exc:
+            raise HistoryError(
+                f"could not read {self.path}: {explain_os_error(exc, self.path)}"
+            ) from exc
         return parse_history(raw, self.path)
 
     def load(self) -> pd.DataFrame:

@@ -31,7 +31,9 @@ def attempts_html(attempts: Sequence[Attempt], tz: tzinfo | None = None) -> str:
     """Render earlier attempts, newest first, every piece of text escaped."""
     if not attempts:
         return "<p><em>No earlier attempts yet: your saved answers will appear here.</em></p>"
-    newest = sorted(attempts, key=lambda a: a.recorded_at, reverse=True)
+    # file order breaks ties: two saves within one second keep the order they were made in
+    order = sorted(range(len(attempts)), key=lambda i: (attempts[i].recorded_at, i), reverse=True)
+    newest = [attempts[i] for i in order]
     parts = [f"<p><strong>Your earlier attempts ({len(attempts)})</strong></p>"]
     total = len(newest)
     for position, attempt in enumerate(newest[:SHOWN_ATTEMPTS]):
@@ -113,7 +115,7 @@ class QuestionCard(widgets.VBox):
 
         controls = widgets.HBox(
             [self.timer, self.confidence, self.save_button],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="center", gap="0.8em"),
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         super().__init__(
             [

@@ -1,0 +1,23 @@
+"""Point every test, and every notebook kernel nbval starts, at a throwaway data dir.
+
+This runs before any test is collected, so the learner's real history is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+os.environ["PREP_DATA_DIR"] = tempfile.mkdtemp(prefix="prep-test-data-")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A fresh, empty data dir for one test."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("PREP_DATA_DIR", str(folder))
+    return folder

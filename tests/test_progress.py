@@ -1,0 +1,171 @@
+"""Progress: pure summaries on small fixed histories, and the view built on them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+import prep
+from prep import workbook
+from prep.history import HistoryReport, HistoryStore, Problem, empty_frame
+from prep.progress import figures, png_bytes, summarise
+from prep.widgets import ProgressView
+
+UTC = timezone.utc
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def history_with(tmp_path, entries):
+    """entries: (utc datetime, item_id, answer, confidence)"""
+    store = HistoryStore(tmp_path / "h.csv")
+    for when, item_id, answer, confidence in entries:
+        store.clock = lambda when=when: when
+        store.record(item_id, answer, confidence=confidence)
+    return store.load()
+
+
+@pytest.fixture
+def content():
+    return workbook.content()
+
+
+def test_empty_history_summary_is_empty(content):
+    summary = summarise(empty_frame(), content, UTC)
+    assert summary.empty and summary.per_item.empty and summary.questions.empty
+
+
+def test_days_are_local_and_gaps_are_filled(tmp_path, content):
+    frame = history_with(
+        tmp_path,
+        [
+            # 23:30 UTC on the 30th is already the 1st in Berlin
+            (datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "past-role", "a b c", 2),
+            (datetime(2026, 12, 3, 9, 0, tzinfo=UTC), "past-role", "a b c d", 4),
+            (datetime(2026, 12, 3, 10, 0, tzinfo=UTC), "research-company/stack", "Go", None),
+        ],
+    )
+    in_utc = summarise(frame, content, UTC).per_day
+    assert [str(d) for d in in_utc.index] == [
+        "2026-11-30",
+        "2026-12-01",
+        "2026-12-02",
+        "2026-12-03",
+    ]
+    assert in_utc.tolist() == [1, 0, 0, 2]
+    in_berlin = summarise(frame, content, BERLIN).per_day
+    assert str(in_berlin.index[0]) == "2026-12-01"
+    assert in_berlin.tolist() == [1, 0, 2]
+
+
+def test_per_item_rolls_tip_prompts_up_and_keeps_workbook_order(tmp_path, content):
+    start = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    frame = history_with(
+        tmp_path,
+        [
+            (start, "research-company/stack", "Go", None),
+            (start + timedelta(hours=1), "research-company/goals", "Grow", None),
+            (start + timedelta(hours=2), "five-years", "Lead", 3),
+            (start + timedelta(hours=3), "first-involved", "Games", 2),
+            (start + timedelta(hours=4), "first-involved", "Games, then servers", None),
+        ],
+    )
+    per_item = summarise(frame, content, UTC).per_item
+    assert per_item["item_id"].tolist() == ["first-involved", "five-years", "research-company"]
+    assert per_item["attempts"].tolist() == [2, 1, 2]
+    assert per_item["last_confidence"].tolist()[:2] == [2, 3]  # last *given* rating
+    assert per_item["title"].iloc[2] == "Research the company"
+
+
+def test_question_lengths_and_confidence_series(tmp_path, content):
+    start = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    frame = history_with(
+        tmp_path,
+        [
+            (start, "past-role", "one two three", 2),
+            (start + timedelta(days=1), "past-role", "one two three four five", 4),
+            (start + timedelta(days=1), "ask-questions/education", "Do you fund courses?", None),
+        ],
+    )
+    questions = summarise(frame, content, UTC).questions
+    assert questions["words"].tolist() == [3, 5]
+    assert questions["confidence"].tolist() == [2, 4]
+
+
+def test_all_four_charts_render_to_png(tmp_path, content):
+    frame = history_with(
+        tmp_path, [(datetime(2026, 11, 20, 12, tzinfo=UTC), "past-role", "one answer", None)]
+    )
+    charts = figures(summarise(frame, content, UTC))
+    assert list(charts) == ["attempts-per-day", "attempts-per-item", "confidence", "answer-length"]
+    for fig in charts.values():
+        assert png_bytes(fig).startswith(b"\x89PNG")
+
+
+def test_view_says_so_when_there_is_no_history(content):
+    view = ProgressView(lambda: HistoryReport(empty_frame()), content, tz=UTC)
+    assert "No practice saved yet" in view.status.text
+    assert view.charts.children == ()
+
+
+def test_view_shows_charts_table_and_problems(tmp_path, content):
+    frame = history_with(
+        tmp_path,
+        [
+            (datetime(2026, 11, 20, 12, tzinfo=UTC), "past-role", "x", 3),
+            (
+                datetime(2026, 11, 22, 12, tzinfo=UTC),
+                "come-prepared/checklist",
+                "[x] laptop: L",
+                None,
+            ),
+        ],
+    )
+    report = HistoryReport(frame, (Problem(7, "has 3 fields where the header has 8; skipped"),))
+    view = ProgressView(lambda: report, content, tz=UTC)
+    assert view.bug_log.entries == []
+    assert view.status.text == "2 saved answers over 2 days."
+    assert len(view.charts.children) == 4
+    assert all(bytes(image.value).startswith(b"\x89PNG") for image in view.charts.children)
+    assert "Your role in past projects" in view.table.value and "3/5" in view.table.value
+    assert "line 7" in view.problems.value
+
+
+def test_refresh_picks_up_new_answers(data_dir):
+    view = prep.progress()
+    assert "No practice saved yet" in view.status.text
+    card = prep.card("five-years")
+    card.answer.value = "Leading a team"
+    card._on_save(None)
+    view.refresh_button.click()
+    assert view.status.text.startswith("1 saved answer over 1 day")
+    assert len(view.charts.children) == 4
+
+
+def test_unreadable_history_is_a_message(data_dir):
+    (data_dir / "practice_history.csv").write_bytes("attempt_id,café\n".encode("cp1252"))
+    view = prep.progress()
+    assert view.status.kind == "error" and "UTF-8" in view.status.text
+
+
+def test_ten_thousand_rows_build(tmp_path, content):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = [q.id for q in content.questions]
+    frame = pd.DataFrame(
+        {
+            "attempt_id": [f"id{n}" for n in range(10_000)],
+            "recorded_at": [start + timedelta(minutes=47 * n) for n in range(10_000)],
+            "item_id": [ids[n % 4] for n in range(10_000)],
+            "mode": "practice",
+            "answer": ["a few words of answer"] * 10_000,
+            "seconds": pd.array([None] * 10_000, dtype="Int64"),
+            "confidence": pd.array([1 + n % 5 for n in range(10_000)], dtype="Int64"),
+            "schema_version": "1",
+        }
+    )
+    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
+    view = ProgressView(lambda: HistoryReport(frame), content, tz=UTC)
+    assert view.status.text.startswith("10000 saved answers")
+    assert len(view.charts.children) == 4
