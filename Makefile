@@ -33,12 +33,12 @@ lab: $(LAB_STAMP)
 		--LabApp.default_url=/lab/tree/00-start-here.ipynb
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check prep tests tools benchmarks
-	$(BIN)/ruff format --check prep tests tools benchmarks
+	$(BIN)/ruff check prep tests tools benchmarks conftest.py
+	$(BIN)/ruff format --check prep tests tools benchmarks conftest.py
 
 format: $(TEST_STAMP)
-	$(BIN)/ruff check --fix prep tests tools benchmarks
-	$(BIN)/ruff format prep tests tools benchmarks
+	$(BIN)/ruff check --fix prep tests tools benchmarks conftest.py
+	$(BIN)/ruff format prep tests tools benchmarks conftest.py
 
 test: lint
 	$(BIN)/python -m pytest
