@@ -49,7 +49,8 @@ def attempts_html(attempts: Sequence[Attempt], tz: tzinfo | None = None) -> str:
         parts.append(
             "<div class='prep-attempt' style='margin:0 0 0.8em 0'>"
             f"<div style='opacity:0.75'>#{number} · {esc(when)} · {esc(' · '.join(facts))}</div>"
-            "<div style='white-space:pre-wrap;border-left:3px solid var(--jp-border-color2,#ccc);"
+            "<div style='white-space:pre-wrap;line-height:1.45;"
+            "border-left:3px solid var(--jp-border-color2,#ccc);"
             f"padding-left:0.6em'>{esc(attempt.answer)}</div></div>"
         )
     if total > SHOWN_ATTEMPTS:
