@@ -1,0 +1,160 @@
+"""The workbook in a real JupyterLab and headless Chromium: typed answers reach the history.
+
+Skipped when Chromium or playwright is missing, unless `PREP_REQUIRE_BROWSER=1` (set by CI),
+where a missing browser fails the run instead. On failure a screenshot and the server log
+land in `test-artifacts/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import lab
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_S = 120.0  # two slow cores: kernel start, pandas and matplotlib imports
+TIMEOUT_MS = TIMEOUT_S * 1000
+ACTION_TIMEOUT_MS = 30_000  # a click, a fill, the status line after Save
+
+
+class Workbook:
+    """One test's data dir, and (once `open` is called) its JupyterLab, browser and page.
+
+    Everything starts inside the test body, so a missing browser under
+    `PREP_REQUIRE_BROWSER=1` is reported as a failed test rather than a setup error.
+    """
+
+    def __init__(self, data_dir: Path, name: str) -> None:
+        self.data_dir = data_dir
+        self.name = name
+        self.server: lab.LabServer | None = None
+        self.page: Page | None = None
+        self._stack = contextlib.ExitStack()
+
+    @property
+    def history(self) -> Path:
+        return self.data_dir / "practice_history.csv"
+
+    def open(self, notebook: str, selector: str = ".prep-card") -> Page:
+        """Start Lab and Chromium, open `notebook`, run all cells and wait for `selector`."""
+        reason = lab.browser_unavailable_reason()
+        if reason is not None:
+            if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
+                pytest.fail(f"PREP_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
+            pytest.skip(reason)
+        from playwright.sync_api import sync_playwright
+
+        self.server = self._stack.enter_context(lab.LabServer(lab.NOTEBOOKS_DIR, self.data_dir))
+        playwright = self._stack.enter_context(sync_playwright())
+        browser = lab.launch_browser(playwright)
+        self._stack.callback(browser.close)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        self.page = context.new_page()
+        lab.open_and_run(self.page, self.server, notebook, selector=selector, timeout=TIMEOUT_S)
+        return self.page
+
+    def close(self, *, failed: bool) -> None:
+        if failed:
+            for path in lab.save_artifacts(self.page, self.name, self.server):
+                print(f"saved {path}")
+        self._stack.close()
+
+
+@pytest.fixture
+def workbook(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Workbook]:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    failures_before = request.session.testsfailed
+    book = Workbook(data_dir, request.node.name)
+    yield book
+    # The call phase is reported before teardown runs, so a failure has been counted.
+    book.close(failed=request.session.testsfailed > failures_before)
+
+
+def _history_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _answer_with_token() -> tuple[str, str]:
+    token = f"token-{uuid.uuid4().hex[:12]}"
+    answer = f'I owned the billing API, "end to end", for 8 months.\nProof: {token}'
+    return answer, token
+
+
+def test_question_card_saves_answer_to_history(workbook: Workbook) -> None:
+    page = workbook.open("02-past-role.ipynb")
+    card = page.locator(".prep-question-card").first
+    answer, token = _answer_with_token()
+
+    card.locator("textarea.prep-answer, .prep-answer textarea").first.fill(answer)
+    lab.save_button(card).click()
+    card.locator(".prep-status", has_text="Saved").first.wait_for()
+
+    lab.wait_for_file_text(workbook.history, token, timeout=TIMEOUT_S)
+    rows = [row for row in _history_rows(workbook.history) if row["item_id"] == "past-role"]
+    assert len(rows) == 1, rows
+    assert rows[0]["answer"] == answer
+
+
+def test_tip_card_saves_prompt(workbook: Workbook) -> None:
+    page = workbook.open("05-research-company.ipynb", selector=".prep-tip-card")
+    card = page.locator(".prep-tip-card").first
+    answer, token = _answer_with_token()
+
+    card.locator("textarea").first.fill(answer)
+    lab.save_button(card).click()
+    card.locator(".prep-status", has_text="Saved").first.wait_for()
+
+    lab.wait_for_file_text(workbook.history, token, timeout=TIMEOUT_S)
+    rows = [row for row in _history_rows(workbook.history) if token in row["answer"]]
+    assert len(rows) == 1, rows
+    assert rows[0]["item_id"].startswith("research-company/"), rows[0]
+    assert rows[0]["answer"] == answer
+
+
+def test_progress_notebook_shows_charts(
+    workbook: Workbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed_history(workbook.data_dir, monkeypatch)
+    page = workbook.open("10-progress.ipynb", selector=".prep-progress img")
+    page.wait_for_function(
+        """(minimum) => [...document.querySelectorAll('.prep-progress img')]
+            .filter((img) => img.complete && img.naturalWidth > 0).length >= minimum""",
+        arg=4,
+        timeout=TIMEOUT_MS,
+    )
+    widths = page.locator(".prep-progress img").evaluate_all(
+        "(imgs) => imgs.map((img) => img.naturalWidth)"
+    )
+    assert sum(width > 0 for width in widths) >= 4, widths
+
+
+def _seed_history(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Save two attempts at each question, a week apart, through the package's own store."""
+    monkeypatch.setenv("PREP_DATA_DIR", str(data_dir))
+    import prep.paths
+    from prep.history import HistoryStore
+
+    path = prep.paths.history_path()  # where the kernel, given the same variable, will read
+    questions = [question.id for question in prep.questions()]
+    start = datetime(2026, 11, 6, 14, 2, 5, tzinfo=timezone.utc)
+    for week in range(2):
+        for n, item_id in enumerate(questions):
+            when = start + timedelta(days=7 * week + n)
+            store = HistoryStore(path, clock=lambda when=when: when)
+            answer = f"Attempt {week + 1} at {item_id},\nwith more detail each time."
+            store.record(item_id, answer, seconds=60 + 10 * n, confidence=2 + week)
