@@ -4,13 +4,22 @@ Notebooks call these functions one line at a time, e.g. `prep.card("past-role")`
 """
 
 from .errors import ContentError, HistoryError, PrepError
-from .workbook import card, history, history_problems, progress, questions, tips
+from .workbook import (
+    card,
+    export_for_spreadsheet,
+    history,
+    history_problems,
+    progress,
+    questions,
+    tips,
+)
 
 __all__ = [
     "ContentError",
     "HistoryError",
     "PrepError",
     "card",
+    "export_for_spreadsheet",
     "history",
     "history_problems",
     "progress",

@@ -113,6 +113,19 @@ def history_problems() -> list[str]:
     return [str(p) for p in store().read().problems]
 
 
+def export_for_spreadsheet(path: str) -> Path:
+    """Write a copy of your history that is safe to open in a spreadsheet; return its path.
+
+    Cells that a spreadsheet would run as formulas get a leading `'`. The copy has readable
+    headings, so it is never mistaken for the history itself.
+    """
+    from .export import export_for_spreadsheet as _export
+
+    written = _export(store(), path)
+    print(f"Wrote {written}")
+    return written
+
+
 def progress() -> ProgressView:
     """Charts and a table of your practice so far."""
     return ProgressView(store().read, content())
