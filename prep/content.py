@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .compose import EMAIL_FIELDS
 from .errors import ContentError, UnknownItemError
 from .models import ChecklistItem, Item, Prompt, Question, TalkingPoint, Tip
 
@@ -213,8 +214,6 @@ def _tip(r: _Reader) -> Tip:
     if "checklist" in {p.id for p in tip.prompts}:
         r.fail("prompts", "'checklist' is reserved for the checklist; rename that prompt")
     if composer == "follow-up-email":
-        from .compose import EMAIL_FIELDS
-
         missing = [f for f in EMAIL_FIELDS if f not in {p.id for p in tip.prompts}]
         if missing:
             r.fail("prompts", f"the follow-up-email composer needs prompts {', '.join(missing)}")

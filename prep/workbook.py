@@ -7,10 +7,10 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from . import paths
+from . import export, paths
 from .content import Content, load_content
 from .errors import PrepError
-from .history import HistoryReport, HistoryStore, attempts_from_frame
+from .history import HistoryReport, HistoryStore, attempts_from_frame, empty_frame
 from .models import Question, Tip
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 
@@ -69,8 +69,6 @@ def _read_quietly(history_store: HistoryStore) -> HistoryReport:
     try:
         return history_store.read()
     except PrepError as exc:
-        from .history import empty_frame
-
         return HistoryReport(empty_frame(), problems=(), error=str(exc))
 
 
@@ -119,9 +117,7 @@ def export_for_spreadsheet(path: str) -> Path:
     Cells that a spreadsheet would run as formulas get a leading `'`. The copy has readable
     headings, so it is never mistaken for the history itself.
     """
-    from .export import export_for_spreadsheet as _export
-
-    written = _export(store(), path)
+    written = export.export_for_spreadsheet(store(), path)
     print(f"Wrote {written}")
     return written
 
