@@ -41,3 +41,7 @@ class HistoryLockedError(HistoryWriteError):
 
 class HistoryEncodingError(HistoryError):
     """The history is not UTF-8 (a spreadsheet re-saved it in a legacy encoding)."""
+
+
+class DraftError(PrepError):
+    """An unsaved draft could not be written or read; the typed text is still in the field."""

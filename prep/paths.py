@@ -8,6 +8,8 @@ from pathlib import Path
 DATA_DIR_ENV = "PREP_DATA_DIR"
 CONTENT_DIR_ENV = "PREP_CONTENT_DIR"
 HISTORY_FILENAME = "practice_history.csv"
+DRAFTS_FILENAME = "drafts.json"
+BACKUPS_DIRNAME = "backups"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +28,11 @@ def data_dir() -> Path:
 
 def history_path() -> Path:
     return data_dir() / HISTORY_FILENAME
+
+
+def drafts_path() -> Path:
+    return data_dir() / DRAFTS_FILENAME
+
+
+def backups_dir() -> Path:
+    return data_dir() / BACKUPS_DIRNAME

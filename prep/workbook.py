@@ -9,12 +9,14 @@ import pandas as pd
 
 from . import export, paths
 from .content import Content, load_content
+from .drafts import DraftStore
 from .errors import PrepError
 from .history import HistoryReport, HistoryStore, attempts_from_frame, empty_frame
 from .models import Question, Tip
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 
 _stores: dict[Path, HistoryStore] = {}
+_drafts: dict[Path, DraftStore] = {}
 _content: tuple[tuple, Content] | None = None
 
 
@@ -40,27 +42,39 @@ def store() -> HistoryStore:
     return _stores[path]
 
 
+def drafts() -> DraftStore:
+    """Return the unsaved-drafts store for the current data dir."""
+    path = paths.drafts_path()
+    if path not in _drafts:
+        _drafts[path] = DraftStore(path)
+    return _drafts[path]
+
+
 def card(item_id: str) -> widgets.VBox:
     """Build the card for a question or tip id; a problem becomes a message card."""
     try:
         item = content().get(item_id)
-        return _build_card(item, store())
+        return _build_card(item, store(), drafts())
     except PrepError as exc:
         return MessageCard(f"This card cannot be shown: {item_id}", str(exc))
 
 
-def _build_card(item: Question | Tip, history_store: HistoryStore) -> widgets.VBox:
+def _build_card(
+    item: Question | Tip, history_store: HistoryStore, draft_store: DraftStore
+) -> widgets.VBox:
     report = _read_quietly(history_store)
     frame = report.frame
     if isinstance(item, Question):
         mine = frame[frame["item_id"] == item.id]
-        qcard = QuestionCard(item, store=history_store, attempts=attempts_from_frame(mine))
+        qcard = QuestionCard(
+            item, store=history_store, attempts=attempts_from_frame(mine), drafts=draft_store
+        )
         _show_read_problems(qcard, report)
         return qcard
     prefix = f"{item.id}/"
     mine = frame[frame["item_id"].str.startswith(prefix)]
     latest = {a.item_id: a for a in attempts_from_frame(mine)}  # file order: last one wins
-    tcard = TipCard(item, store=history_store, latest=latest)
+    tcard = TipCard(item, store=history_store, latest=latest, drafts=draft_store)
     _show_read_problems(tcard, report)
     return tcard
 
@@ -73,15 +87,18 @@ def _read_quietly(history_store: HistoryStore) -> HistoryReport:
 
 
 def _show_read_problems(card_widget: QuestionCard | TipCard, report: HistoryReport) -> None:
+    status = card_widget.status
+    earlier = f" {status.text}" if status.text else ""  # e.g. "Draft restored ..." stays
     if report.error:
-        card_widget.status.show("error", f"Your earlier answers could not be read: {report.error}")
+        status.show("error", f"Your earlier answers could not be read: {report.error}{earlier}")
     elif report.problems:
         count = len(report.problems)
-        card_widget.status.show(
+        status.show(
             "warn",
             f"{count} line{'s' if count != 1 else ''} of your practice history could not be read "
             f"and {'are' if count != 1 else 'is'} left out (first: {report.problems[0]}). "
-            "prep.history_problems() lists them all.",
+            "prep.history_problems() lists them; prep.repair_history() sets them aside after "
+            f"making a backup.{earlier}",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
@@ -13,6 +14,8 @@ from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
+from ..drafts import Debouncer, DraftStore
+from ..errors import DraftError
 from ..textstats import format_duration
 
 log = logging.getLogger("prep")
@@ -195,3 +198,76 @@ def confidence_picker() -> widgets.ToggleButtons:
     )
     picker.add_class("prep-confidence")
     return picker
+
+
+_DRAFT_FAILED = "Your draft could not be autosaved"
+
+
+class Autosave:
+    """A card's unsaved text, written to the drafts file a moment after typing stops.
+
+    `collect()` returns {draft key: text, or None to discard}. Failures are shown in the
+    card's status line (the text stays in the field) and cleared once a write succeeds.
+    """
+
+    def __init__(
+        self,
+        card: Any,
+        drafts: DraftStore,
+        collect: Callable[[], dict[str, str | None]],
+        *,
+        start_timer: Callable[[float, Callable[[], None]], Callable[[], None]] | None = None,
+    ) -> None:
+        self.card = card
+        self.drafts = drafts
+        self.collect = collect
+        self.debouncer = Debouncer(self.write_now, start_timer=start_timer)
+
+    def changed(self) -> None:
+        self.debouncer.trigger()
+
+    def flush(self) -> None:
+        """Write any pending draft now (tests and kernel shutdown use this)."""
+        self.debouncer.flush()
+
+    def restore(self) -> dict[str, Any]:
+        """Return the drafts on disk for this card's keys; a problem is shown, not raised."""
+        try:
+            drafts = self.drafts.load()
+        except DraftError as exc:
+            self.card.status.show("warn", f"Note: {exc}.")
+            return {}
+        return {key: drafts[key] for key in self.collect() if key in drafts}
+
+    def write_now(self) -> None:
+        status = self.card.status
+        try:
+            self.drafts.update(self.collect())
+        except DraftError as exc:
+            status.show(
+                "warn",
+                f"{_DRAFT_FAILED} ({exc}). Your text is still in the field; press Save to keep it.",
+            )
+            return
+        except Exception as exc:  # a bug on the timer thread would otherwise vanish
+            self.card.bug_log.add(exc)
+            return
+        if status.kind == "warn" and status.text.startswith(_DRAFT_FAILED):
+            status.clear()
+        while self.drafts.set_aside:
+            aside = self.drafts.set_aside.pop()
+            status.show(
+                "warn",
+                f"Your drafts file could not be read, so it was kept as {aside} and a new one "
+                "started.",
+            )
+
+    def clear(self, *keys: str) -> None:
+        """Forget drafts that were just saved for real; a failure here loses nothing."""
+        self.debouncer.cancel()
+        with contextlib.suppress(DraftError):
+            self.drafts.discard(*keys)
+
+
+def draft_time(moment: datetime, tz: tzinfo | None = None) -> str:
+    return local_time(moment, tz).strftime("%a %d %b, %H:%M")

@@ -8,16 +8,19 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..drafts import DraftStore
 from ..errors import HistoryError
 from ..history import SPREADSHEET_CELL_LIMIT, HistoryStore
 from ..models import Attempt, Question
 from ..textstats import format_duration, length_summary, word_count
 from ._common import (
+    Autosave,
     BugLog,
     Status,
     TimerControl,
     bullets,
     confidence_picker,
+    draft_time,
     esc,
     guarded,
     local_time,
@@ -71,6 +74,7 @@ class QuestionCard(widgets.VBox):
         attempts: Sequence[Attempt] = (),
         timer: TimerControl | None = None,
         tz: tzinfo | None = None,
+        drafts: DraftStore | None = None,
     ) -> None:
         self.question = question
         self.store = store
@@ -111,6 +115,9 @@ class QuestionCard(widgets.VBox):
         self.history_view.add_class("prep-attempts")
         self.bug_log = BugLog()
 
+        self.autosave = (
+            Autosave(self, drafts, lambda: {question.id: self.answer.value}) if drafts else None
+        )
         self.answer.observe(self._on_answer_change, names="value")
         self.save_button.on_click(self._on_save)
 
@@ -132,10 +139,30 @@ class QuestionCard(widgets.VBox):
         )
         self.add_class("prep-card")
         self.add_class("prep-question-card")
+        self._restore_draft()
+
+    def _restore_draft(self) -> None:
+        """Put back text typed before a restart, reload or crash, and say so."""
+        if self.autosave is None:
+            return
+        draft = self.autosave.restore().get(self.question.id)
+        if draft is None:
+            return
+        if self.attempts and self.attempts[-1].answer == draft.text:
+            self.autosave.clear(self.question.id)  # it was saved after all
+            return
+        self.answer.value = draft.text
+        self.status.show(
+            "info",
+            f"Draft restored from {draft_time(draft.updated_at, self.tz)}: you typed this but "
+            "had not saved it. Press Save to keep it, or clear the field to discard it.",
+        )
 
     @guarded
     def _on_answer_change(self, change: dict[str, Any]) -> None:
         self.length.value = esc(length_summary(change["new"], self.question.target_seconds))
+        if self.autosave is not None:
+            self.autosave.changed()
 
     @guarded
     def _on_save(self, _button: widgets.Button | None = None) -> None:
@@ -148,6 +175,8 @@ class QuestionCard(widgets.VBox):
             self.status.show("error", "Nothing to save yet: type your answer first.")
             return None
         if self.attempts and self.attempts[-1].answer == answer:
+            if self.autosave is not None:
+                self.autosave.clear(self.question.id)
             self.status.show(
                 "info",
                 f"Already saved: this is the same text as attempt {len(self.attempts)}. "
@@ -165,6 +194,8 @@ class QuestionCard(widgets.VBox):
         except HistoryError as exc:
             self.status.show("error", f"Not saved: {exc}. Your answer is still in the field.")
             return None
+        if self.autosave is not None:
+            self.autosave.clear(self.question.id)
         self.attempts.append(attempt)
         self.history_view.value = attempts_html(self.attempts, self.tz)
         when = local_time(attempt.recorded_at, self.tz).strftime("%H:%M")

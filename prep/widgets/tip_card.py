@@ -10,10 +10,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..compose import compose_follow_up_email
+from ..drafts import DraftStore
 from ..errors import HistoryError
 from ..history import HistoryStore
 from ..models import Attempt, ChecklistItem, Tip
-from ._common import BugLog, Status, bullets, esc, guarded, local_time
+from ._common import Autosave, BugLog, Status, bullets, draft_time, esc, guarded, local_time
 
 _CHECK_LINE = re.compile(r"^\[(?P<mark>[xX ])\]\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*):")
 
@@ -43,6 +44,7 @@ class TipCard(widgets.VBox):
         store: HistoryStore,
         latest: Mapping[str, Attempt] | None = None,
         tz: tzinfo | None = None,
+        drafts: DraftStore | None = None,
     ) -> None:
         self.tip = tip
         self.store = store
@@ -87,6 +89,7 @@ class TipCard(widgets.VBox):
                     layout=widgets.Layout(width="auto"),
                 )
                 box.add_class("prep-check")
+                box.observe(self._on_check_change, names="value")
                 self.checks[item.id] = box
                 rows.append(box)
 
@@ -112,9 +115,47 @@ class TipCard(widgets.VBox):
         self.save_button.on_click(self._on_save)
         self.status = Status()
         self.bug_log = BugLog()
+        self.autosave = Autosave(self, drafts, self._draft_changes) if drafts else None
         super().__init__([self.heading, *rows, self.save_button, self.status, self.bug_log])
         self.add_class("prep-card")
         self.add_class("prep-tip-card")
+        self._restore_drafts()
+
+    def _draft_changes(self) -> dict[str, str | None]:
+        """Every field's draft key: its unsaved text, or None where it matches what is saved."""
+        changes: dict[str, str | None] = dict.fromkeys(self._draft_keys())
+        changes.update(self.pending())
+        return changes
+
+    def _draft_keys(self) -> list[str]:
+        keys = [self.tip.prompt_item_id(p.id) for p in self.tip.prompts]
+        return [*keys, self.tip.checklist_item_id] if self.checks else keys
+
+    def _restore_drafts(self) -> None:
+        """Put back what was typed or ticked before a restart, reload or crash, and say so."""
+        if self.autosave is None:
+            return
+        drafts = self.autosave.restore()
+        restored = []
+        for prompt in self.tip.prompts:
+            draft = drafts.get(self.tip.prompt_item_id(prompt.id))
+            if draft is not None and draft.text != self.fields[prompt.id].value:
+                self.fields[prompt.id].value = draft.text
+                restored.append((prompt.label, draft))
+        draft = drafts.get(self.tip.checklist_item_id) if self.checks else None
+        if draft is not None:
+            ticked = decode_checklist(draft.text)
+            for item_id, box in self.checks.items():
+                box.value = item_id in ticked
+            restored.append(("Checklist", draft))
+        if restored:
+            names = ", ".join(f"“{label.rstrip('?.:')}”" for label, _ in restored)
+            newest = max(d.updated_at for _, d in restored)
+            self.status.show(
+                "info",
+                f"Draft restored from {draft_time(newest, self.tz)} for {names}: it was not "
+                "saved yet. Press Save to keep it.",
+            )
 
     def values(self) -> dict[str, str]:
         return {prompt_id: field.value for prompt_id, field in self.fields.items()}
@@ -140,6 +181,13 @@ class TipCard(widgets.VBox):
     def _on_field_change(self, _change: dict[str, Any]) -> None:
         if self.draft is not None:
             self._compose()
+        if self.autosave is not None:
+            self.autosave.changed()
+
+    @guarded
+    def _on_check_change(self, _change: dict[str, Any]) -> None:
+        if self.autosave is not None:
+            self.autosave.changed()
 
     def _compose(self) -> None:
         assert self.draft is not None
@@ -166,6 +214,21 @@ class TipCard(widgets.VBox):
                 self.status.show("error", "Nothing to save yet: fill in at least one field.")
             return []
         saved: list[Attempt] = []
+        try:
+            self._record_all(pending, saved)
+        finally:
+            if self.autosave is not None and saved:
+                self.autosave.clear(*(a.item_id for a in saved))
+                if self.pending():
+                    self.autosave.changed()  # keep autosaving what is still unsaved
+        if len(saved) < len(pending):
+            return saved
+        when = local_time(saved[-1].recorded_at, self.tz).strftime("%H:%M")
+        count = len(saved)
+        self.status.show("ok", f"Saved {count} answer{'s' if count != 1 else ''} at {when}.")
+        return saved
+
+    def _record_all(self, pending: dict[str, str], saved: list[Attempt]) -> None:
         for item_id, text in pending.items():
             try:
                 attempt = self.store.record(item_id, text)
@@ -174,10 +237,6 @@ class TipCard(widgets.VBox):
                 self.status.show(
                     "error", f"{done}Not saved: {exc}. Your text is still in the fields."
                 )
-                return saved
+                return
             self.saved[item_id] = text
             saved.append(attempt)
-        when = local_time(saved[-1].recorded_at, self.tz).strftime("%H:%M")
-        count = len(saved)
-        self.status.show("ok", f"Saved {count} answer{'s' if count != 1 else ''} at {when}.")
-        return saved
