@@ -5,12 +5,14 @@ Notebooks call these functions one line at a time, e.g. `prep.card("past-role")`
 
 from .errors import ContentError, HistoryError, PrepError
 from .workbook import (
+    backup_history,
     card,
     export_for_spreadsheet,
     history,
     history_problems,
     progress,
     questions,
+    repair_history,
     tips,
 )
 
@@ -18,12 +20,14 @@ __all__ = [
     "ContentError",
     "HistoryError",
     "PrepError",
+    "backup_history",
     "card",
     "export_for_spreadsheet",
     "history",
     "history_problems",
     "progress",
     "questions",
+    "repair_history",
     "tips",
 ]
 

@@ -23,7 +23,7 @@ import io
 import os
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,19 +34,64 @@ import pandas as pd
 from .errors import HistoryEncodingError, HistoryError, HistoryLockedError, HistoryWriteError
 from .models import Attempt
 
-SCHEMA_VERSION = "1"
-COLUMNS = (
-    "attempt_id",
-    "recorded_at",
-    "item_id",
-    "mode",
-    "answer",
-    "seconds",
-    "confidence",
-    "schema_version",
+
+@dataclass(frozen=True)
+class Schema:
+    """The history's columns, version by version.
+
+    A version only ever adds columns, after all earlier ones, so a row written by an
+    older workbook is a prefix of today's: it still loads, and its bytes are never
+    rewritten. Each row names the version that wrote it in `schema_version`, which is
+    how a short old row is told apart from a row cut short by a crash.
+    """
+
+    versions: tuple[tuple[str, tuple[str, ...]], ...]  # (version, columns it added)
+
+    @property
+    def version(self) -> str:
+        return self.versions[-1][0]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for _, added in self.versions for c in added)
+
+    def added_after(self, version: str) -> frozenset[str] | None:
+        """Columns that rows of `version` lack; None for a version this workbook never wrote."""
+        names = [v for v, _ in self.versions]
+        if version not in names:
+            return None
+        return frozenset(c for _, added in self.versions[names.index(version) + 1 :] for c in added)
+
+    def file_version(self, header: tuple[str, ...]) -> str | None:
+        """The newest version whose columns the header has, all of them; None if not even 1."""
+        found = None
+        have = set(header)
+        for version, added in self.versions:
+            if not have.issuperset(added):
+                break
+            found = version
+        return found
+
+
+SCHEMA = Schema(
+    (
+        (
+            "1",
+            (
+                "attempt_id",
+                "recorded_at",
+                "item_id",
+                "mode",
+                "answer",
+                "seconds",
+                "confidence",
+                "schema_version",
+            ),
+        ),
+    )
 )
-# The answer is deliberately not the last column: a record torn inside the answer then
-# always lacks fields, so it can never pass for a complete row.
+SCHEMA_VERSION = SCHEMA.version
+COLUMNS = SCHEMA.columns
 REQUIRED = ("attempt_id", "recorded_at", "item_id", "answer")
 TEXT_COLUMNS = ("attempt_id", "item_id", "mode", "answer", "schema_version")
 INT_COLUMNS = ("seconds", "confidence")
@@ -90,8 +135,8 @@ class HistoryReport:
     error: str = ""  # set when the file could not be read at all
 
 
-def empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=DTYPES[c]) for c in COLUMNS})
+def empty_frame(schema: Schema = SCHEMA) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=DTYPES.get(c, "string")) for c in schema.columns})
 
 
 def now_utc() -> datetime:
@@ -106,7 +151,7 @@ def encode_row(values: dict[str, str], columns: tuple[str, ...]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def attempt_fields(attempt: Attempt) -> dict[str, str]:
+def attempt_fields(attempt: Attempt, version: str = SCHEMA_VERSION) -> dict[str, str]:
     fields = {
         "attempt_id": attempt.attempt_id,
         "recorded_at": attempt.recorded_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
@@ -115,7 +160,7 @@ def attempt_fields(attempt: Attempt) -> dict[str, str]:
         "answer": attempt.answer,
         "seconds": "" if attempt.seconds is None else str(int(attempt.seconds)),
         "confidence": "" if attempt.confidence is None else str(int(attempt.confidence)),
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": version,
     }
     fields.update(attempt.extra)
     return fields
@@ -161,10 +206,13 @@ class HistoryStore:
         *,
         lock_timeout: float = LOCK_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = now_utc,
+        schema: Schema = SCHEMA,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.clock = clock
+        self.schema = schema
+        self.notices: list[str] = []  # things the learner should hear about, e.g. an upgrade
         self._state: _FileState | None = None
 
     def __repr__(self) -> str:
@@ -173,6 +221,32 @@ class HistoryStore:
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.path.parent / "backups"
+
+    def take_notices(self) -> list[str]:
+        """Return and forget what the store has to tell the learner since last asked."""
+        notices, self.notices = self.notices, []
+        return notices
+
+    @contextlib.contextmanager
+    def _locked(self, doing: str = "saving to") -> Iterator[None]:
+        """Hold the cross-process lock; turn lock and disk trouble into plain words."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with filelock.FileLock(self.lock_path, timeout=self.lock_timeout):
+                yield
+        except filelock.Timeout:
+            raise HistoryLockedError(
+                f"another notebook is {doing} your practice history right now and did not "
+                f"finish within {self.lock_timeout:g} seconds. Try again in a moment."
+            ) from None
+        except HistoryError:
+            raise
+        except OSError as exc:
+            raise HistoryWriteError(explain_os_error(exc, self.path)) from exc
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -201,21 +275,13 @@ class HistoryStore:
             confidence=confidence,
             extra=dict(extra or {}),
         )
-        fields = attempt_fields(attempt)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with filelock.FileLock(self.lock_path, timeout=self.lock_timeout):
-                self._create_if_missing()
-                self._append(fields)
-        except filelock.Timeout:
-            raise HistoryLockedError(
-                "another notebook is saving to your practice history right now and did not "
-                f"finish within {self.lock_timeout:g} seconds. Press Save again in a moment."
-            ) from None
-        except HistoryWriteError:
-            raise
-        except OSError as exc:
-            raise HistoryWriteError(explain_os_error(exc, self.path)) from exc
+        fields = attempt_fields(attempt, self.schema.version)
+        for value in fields.values():
+            _check_storable(value)
+        with self._locked():
+            self._create_if_missing()
+            self._upgrade_if_needed()
+            self._append(fields)
         return attempt
 
     def _create_if_missing(self) -> None:
@@ -224,9 +290,42 @@ class HistoryStore:
                 return
         except FileNotFoundError:
             pass
-        header = encode_row({c: c for c in COLUMNS}, COLUMNS)
-        atomic_write(self.path, header)
+        columns = self.schema.columns
+        atomic_write(self.path, encode_row({c: c for c in columns}, columns))
         self._state = None
+
+    def _upgrade_if_needed(self) -> None:
+        """Add columns a newer workbook writes to the header; earlier rows stay byte for byte.
+
+        Older rows are a prefix of today's (see `Schema`), so only the header line is
+        replaced: the whole file goes through a backup, a temp file and an atomic rename.
+        """
+        if self._state is not None and set(self.schema.columns) <= set(self._state.columns):
+            return
+        with open(self.path, "rb") as handle:
+            columns = _header_columns(handle.read(65536), self.path)
+        missing = [c for c in self.schema.columns if c not in columns]
+        if not missing:
+            return
+        version = self.schema.file_version(columns)
+        later = self.schema.added_after(version) if version else None
+        if later is None or not set(missing) <= later:
+            raise HistoryWriteError(
+                f"the first line of {self.path} is not the practice-history header "
+                f"(missing: {', '.join(missing)}; a spreadsheet may have changed it). "
+                "Nothing was added to the file; restore the header or move the file aside."
+            )
+        raw = self.path.read_bytes()
+        backup = self._backup(raw, f"before-format-{self.schema.version}")
+        body = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+        new_columns = (*columns, *missing)
+        atomic_write(self.path, encode_row({c: c for c in new_columns}, new_columns) + body)
+        self._state = None
+        self.notices.append(
+            f"Your practice history was upgraded to format {self.schema.version} "
+            f"(new columns: {', '.join(missing)}); your earlier answers were not changed. "
+            f"A copy of the file as it was is in {backup}."
+        )
 
     def _append(self, fields: dict[str, str]) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
@@ -239,10 +338,8 @@ class HistoryStore:
                 start -= state.cut_char
                 trimmed = os.pread(fd, state.cut_char, start)
                 os.ftruncate(fd, start)
-            if state.in_quotes:  # a record torn by a crash: close it so ours stands alone
-                row = b'"' + _LINE_END.encode() + row
-            elif not state.ends_with_newline:
-                row = _LINE_END.encode() + row
+            if state.in_quotes or not state.ends_with_newline:
+                row = self._seal(fd, start, state.in_quotes) + row
             try:
                 written = os.write(fd, row)
                 if written != len(row):
@@ -263,6 +360,87 @@ class HistoryStore:
             state.tail = (state.tail + row)[-_TAIL_PROBE:]
         finally:
             os.close(fd)
+
+    # ---- backups and repair --------------------------------------------------------------
+
+    def backup(self) -> Path:
+        """Copy the history byte for byte into `backups/`, named with the time (UTC)."""
+        with self._locked("saving to"):
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                raise HistoryError(
+                    "there is no practice history yet, so there is nothing to back up"
+                ) from None
+            return self._backup(raw, "copy")
+
+    def _backup(self, raw: bytes, reason: str) -> Path:
+        self.backups_dir.mkdir(mode=0o700, exist_ok=True)
+        stamp = self.clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        name = f"{self.path.stem}.{stamp}.{reason}"
+        target = self.backups_dir / f"{name}{self.path.suffix}"
+        number = 2
+        while target.exists():
+            target = self.backups_dir / f"{name}-{number}{self.path.suffix}"
+            number += 1
+        atomic_write(target, raw)
+        return target
+
+    def repair(self, *, encoding: str | None = None) -> RepairReport:
+        """Rewrite the history keeping every row that can be trusted, after a backup.
+
+        Torn and malformed lines are left out (the backup keeps them), a spreadsheet's
+        layout (BOM, reordered columns, ';' separators, unquoted fields) is put back to
+        the workbook's, and with `encoding=` a legacy-encoded file is converted to UTF-8.
+        A file that already reads cleanly is left alone.
+        """
+        with self._locked("saving to"):
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return RepairReport(self.path, None, 0, (), ("there is no practice history yet",))
+            text, changes = _decode_for_repair(raw, self.path, encoding)
+            found = _sort_records(text, self.schema)
+            if not found.header_ok:
+                raise HistoryError(
+                    f"the first line of {self.path} is not the practice-history header, so a "
+                    "repair cannot tell which column is which. Nothing was changed; put the "
+                    "header back (see the README) or move the file aside."
+                )
+            _frame, problems, kept = _typed_rows(found, self.schema)
+            columns = (
+                *self.schema.columns,
+                *(c for c in found.header if c not in self.schema.columns),
+            )
+            parts = [encode_row({c: c for c in columns}, columns)]
+            for row, keep in zip(found.rows, kept, strict=True):
+                if keep:
+                    parts.append(encode_row(dict(zip(found.header, row, strict=True)), columns))
+            new = b"".join(parts)
+            left_out = tuple(p for p in problems if not p.message.startswith("the file uses ';'"))
+            if new == raw:
+                return RepairReport(self.path, None, sum(kept), (), ())
+            if len(left_out) < len(problems):
+                changes.append("';' between fields was changed to ','")
+            if tuple(found.header) != columns:
+                changes.append("the columns were put back in the workbook's order")
+            backup = self._backup(raw, "before-repair")
+            atomic_write(self.path, new)
+            self._state = None
+            return RepairReport(self.path, backup, sum(kept), left_out, tuple(changes))
+
+    def _seal(self, fd: int, size: int, in_quotes: bool) -> bytes:
+        """End the file's last record so ours stands alone; mark it if a crash tore it.
+
+        Rare (only after a crash or a hand edit without a final line break), so reading the
+        whole file here is fine. A torn record gets `SEALED` as an extra last field, so no
+        reader can take what is left of it for a complete row.
+        """
+        text = _decode(os.pread(fd, size, 0), self.path)
+        torn = any(p.message == _TORN for p in _sort_records(text, self.schema).problems)
+        if not torn:
+            return _LINE_END.encode()
+        return (b'"' if in_quotes else b"") + f',"{SEALED}"{_LINE_END}'.encode()
 
     def _verify(self, fd: int) -> _FileState:
         """Check the file can take an append: UTF-8, our header, where its last record ends.
@@ -317,20 +495,77 @@ class HistoryStore:
             raise HistoryError(
                 f"could not read {self.path}: {explain_os_error(exc, self.path)}"
             ) from exc
-        return parse_history(raw, self.path)
+        return parse_history(raw, self.path, self.schema)
 
     def load(self) -> pd.DataFrame:
         """Return the history as a typed DataFrame (see `DTYPES`), oldest first."""
         return self.read().frame
 
 
+@dataclass(frozen=True)
+class RepairReport:
+    """What `HistoryStore.repair` did, in words the learner can act on."""
+
+    path: Path
+    backup: Path | None  # None: nothing was changed
+    rows_kept: int
+    left_out: tuple[Problem, ...]
+    changes: tuple[str, ...]
+
+    def __str__(self) -> str:
+        if self.backup is None:
+            why = "; ".join(self.changes) or f"it reads cleanly ({self.rows_kept} rows)"
+            return f"Nothing to repair in {self.path}: {why}. The file was not changed."
+        lines = [f"Repaired {self.path}: {self.rows_kept} rows kept."]
+        lines += [f"- {change}" for change in self.changes]
+        if self.left_out:
+            lines.append(
+                f"- {len(self.left_out)} line(s) that could not be read were left out "
+                "(they are still in the backup):"
+            )
+            lines += [f"    {problem}" for problem in self.left_out]
+        lines.append(
+            f"The file as it was is kept in {self.backup}. To undo, close the other notebooks "
+            f"and copy that file back over {self.path}."
+        )
+        return "\n".join(lines)
+
+
+def _decode_for_repair(raw: bytes, path: Path, encoding: str | None) -> tuple[str, list[str]]:
+    try:
+        return _decode(raw, path), []
+    except HistoryEncodingError:
+        if encoding is None:
+            raise
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise HistoryError(
+            f"{path} could not be read as {encoding} either; nothing was changed. Open it in "
+            "the spreadsheet that saved it and save it as 'CSV UTF-8'."
+        ) from None
+    return text.removeprefix("\ufeff"), [f"converted from {encoding} to UTF-8"]
+
+
 def encoding_message(path: Path) -> str:
     return (
         f"your practice history ({path}) is not UTF-8 text; a spreadsheet probably re-saved it "
         "in another encoding. Open it in the spreadsheet and save it again as "
-        "'CSV UTF-8 (comma delimited)', then run this cell again. Nothing has been added to the "
+        "'CSV UTF-8 (comma delimited)', or run prep.repair_history(encoding=\"cp1252\") to "
+        "convert it (a backup is kept), then run this cell again. Nothing has been added to the "
         "file meanwhile."
     )
+
+
+def _check_storable(text: str) -> None:
+    """Refuse text UTF-8 cannot hold (a lone surrogate) before the file is touched."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise HistoryWriteError(
+            f"the text holds a broken character (U+{ord(text[exc.start]):04X}, half of an emoji "
+            "or symbol that lost its other half) that cannot be stored; delete it and save again"
+        ) from None
 
 
 def _header_columns(head: bytes, path: Path) -> tuple[str, ...]:
@@ -338,12 +573,11 @@ def _header_columns(head: bytes, path: Path) -> tuple[str, ...]:
         first = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError:
         raise HistoryEncodingError(encoding_message(path)) from None
-    columns = tuple(next(csv.reader([first]), []))
-    missing = [c for c in COLUMNS if c not in columns]
-    if missing or len(set(columns)) != len(columns):
+    columns = tuple(c.strip() for c in next(csv.reader([first]), []))
+    if len(set(columns)) != len(columns) or "attempt_id" not in columns:
         raise HistoryWriteError(
             f"the first line of {path} is not the practice-history header "
-            f"(missing: {', '.join(missing) or 'none'}; a spreadsheet may have changed it). "
+            "(a spreadsheet may have changed it). "
             "Nothing was added to the file; restore the header or move the file aside."
         )
     return columns
@@ -378,16 +612,25 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 # ---- parsing ---------------------------------------------------------------------------
 
+# When a save resumes after a crash tore the last record, that record is closed off and
+# ended with this extra field, so it can never pass for a complete row later.
+SEALED = "(interrupted save)"
+_TORN = "the last record is incomplete (saving was interrupted); skipped"
+_SEALED_MESSAGE = "a save here was interrupted (a crash or a stopped kernel); skipped"
 
-def parse_history(raw: bytes, path: Path) -> HistoryReport:
+
+def parse_history(raw: bytes, path: Path, schema: Schema = SCHEMA) -> HistoryReport:
     """Turn the file's bytes into typed rows plus problems; never raises on bad rows."""
-    text = _decode(raw, path)
+    return parse_text(_decode(raw, path), schema)
+
+
+def parse_text(text: str, schema: Schema = SCHEMA) -> HistoryReport:
     if not text.strip():
-        return HistoryReport(empty_frame())
-    fast = _parse_fast(text)
+        return HistoryReport(empty_frame(schema))
+    fast = _parse_fast(text, schema)
     if fast is not None:
         return HistoryReport(fast)
-    return _parse_slow(text)
+    return _parse_slow(text, schema)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -418,14 +661,14 @@ def _incomplete_tail(data: bytes) -> int:
     return 0
 
 
-def _parse_fast(text: str) -> pd.DataFrame | None:
+def _parse_fast(text: str, schema: Schema) -> pd.DataFrame | None:
     """Read a clean file with pandas' C parser; None means "not clean, take the slow path".
 
     pandas pads a short row with empty strings instead of failing, so a file is only
-    trusted here when it ends with a line break and every row carries its
-    `schema_version` (always the last field we write, so padding would leave it empty).
+    trusted here when it ends with a line break, holds no sealed tear, and every row
+    carries its `schema_version` (padding would leave it empty).
     """
-    if not text.endswith("\n"):
+    if not text.endswith("\n") or SEALED in text:
         return None
     try:
         frame = pd.read_csv(
@@ -439,11 +682,13 @@ def _parse_fast(text: str) -> pd.DataFrame | None:
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
     columns = [str(c) for c in frame.columns]
-    if any(c not in columns for c in COLUMNS) or len(set(columns)) != len(columns):
+    if any(c not in columns for c in (*REQUIRED, "schema_version")):
         return None
-    if frame.isna().to_numpy().any() or (frame["schema_version"] == "").any():
+    if len(set(columns)) != len(columns) or frame.isna().to_numpy().any():
         return None
-    frame, bad = _typed(frame)
+    if (frame["schema_version"] == "").any():
+        return None
+    frame, bad = _typed(frame, schema)
     return None if bad.any() else frame
 
 
@@ -458,11 +703,19 @@ def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-_TORN = "the last record is incomplete (saving was interrupted); skipped"
+@dataclass
+class _Sorted:
+    """The file's records as text: the header, the rows that can be trusted, the problems."""
+
+    header: list[str]
+    rows: list[list[str]]  # padded to the header's width
+    lines: list[int]
+    problems: list[Problem]
+    header_ok: bool = True  # False: the first line is not our header, so nothing loads
 
 
-def _parse_slow(text: str) -> HistoryReport:
-    """Read record by record, keeping good rows and reporting the rest by line number."""
+def _sort_records(text: str, schema: Schema) -> _Sorted:
+    """Sort records into trusted rows and problems."""
     problems: list[Problem] = []
     first_line = text.split("\n", 1)[0]
     delimiter = ","
@@ -474,10 +727,10 @@ def _parse_slow(text: str) -> HistoryReport:
     if records and text.count('"') % 2 == 1:  # a crash left the last record inside quotes
         torn_line = records.pop()[0]
     records = [(line, row) for line, row in records if any(f.strip() for f in row)]
+    if torn_line:
+        problems.append(Problem(torn_line, _TORN))
     if not records:
-        if torn_line:
-            problems.append(Problem(torn_line, _TORN))
-        return HistoryReport(empty_frame(), tuple(problems))
+        return _Sorted([], [], [], problems)
     header_line, header = records[0]
     header = [c.strip() for c in header]
     missing = [c for c in REQUIRED if c not in header]
@@ -489,35 +742,62 @@ def _parse_slow(text: str) -> HistoryReport:
                 f"(missing: {', '.join(missing) or 'none'}; duplicated names?); nothing loaded",
             )
         )
-        return HistoryReport(empty_frame(), tuple(problems))
+        return _Sorted([], [], [], problems, header_ok=False)
 
-    rows: list[list[str]] = []
-    lines: list[int] = []
+    out = _Sorted(header, [], [], problems)
     last = len(records) - 1
-    # every row we write ends in a non-empty schema_version; empty means the row was cut short
-    versioned = header.index("schema_version") + 1 if "schema_version" in header else 0
+    # every row we write ends its own version's columns with a non-empty schema_version
+    version_at = header.index("schema_version") if "schema_version" in header else None
+    width = len(header)
     for index, (line, row) in enumerate(records[1:], 1):
         if [f.strip() for f in row] == header:
             problems.append(Problem(line, "a repeated header line; skipped"))
-        elif len(row) != len(header) or (versioned and not row[versioned - 1]):
-            if index == last and len(row) <= len(header) and not text.endswith("\n"):
-                problems.append(Problem(line, _TORN))
-            else:
-                problems.append(Problem(line, _field_count_message(row, header)))
+        elif row[-1] == SEALED:
+            problems.append(Problem(line, _SEALED_MESSAGE))
+        elif len(row) == width and (version_at is None or row[version_at]):
+            out.rows.append(row)
+            out.lines.append(line)
+        elif len(row) < width and _older_row(row, header, version_at, schema):
+            out.rows.append(row + [""] * (width - len(row)))
+            out.lines.append(line)
+        elif index == last and len(row) <= width and not text.endswith("\n"):
+            problems.append(Problem(line, _TORN))
         else:
-            rows.append(row)
-            lines.append(line)
-    if torn_line:
-        problems.append(Problem(torn_line, _TORN))
-    if not rows:
-        return HistoryReport(empty_frame(), tuple(problems))
-    frame, bad = _typed(pd.DataFrame(rows, columns=header, dtype=object))
-    if bad.any():
-        for position in bad.to_numpy().nonzero()[0]:
-            problems.append(Problem(lines[position], _describe_bad(rows[position], header)))
-        frame = frame[~bad.to_numpy()].reset_index(drop=True)
-    problems.sort(key=lambda p: p.line)
+            problems.append(Problem(line, _field_count_message(row, header)))
+    return out
+
+
+def _older_row(row: list[str], header: list[str], version_at: int | None, schema: Schema) -> bool:
+    """Is this short row complete for the (older) version that wrote it?"""
+    if version_at is None or len(row) <= version_at or not row[version_at]:
+        return False
+    later = schema.added_after(row[version_at])
+    return later is not None and set(header[len(row) :]) <= later
+
+
+def _parse_slow(text: str, schema: Schema) -> HistoryReport:
+    """Read record by record, keeping good rows and reporting the rest by line number."""
+    frame, problems, _kept = _typed_rows(_sort_records(text, schema), schema)
     return HistoryReport(frame, tuple(problems))
+
+
+def _typed_rows(found: _Sorted, schema: Schema) -> tuple[pd.DataFrame, list[Problem], list[bool]]:
+    """Type the trusted text rows; rows with unreadable values join the problems.
+
+    Returns the typed frame, every problem by line, and which of `found.rows` were kept.
+    """
+    problems = list(found.problems)
+    if not found.rows:
+        return empty_frame(schema), sorted(problems, key=lambda p: p.line), []
+    frame, bad = _typed(pd.DataFrame(found.rows, columns=found.header, dtype=object), schema)
+    mask = bad.to_numpy()
+    if mask.any():
+        for position in mask.nonzero()[0]:
+            problems.append(
+                Problem(found.lines[position], _describe_bad(found.rows[position], found.header))
+            )
+        frame = frame[~mask].reset_index(drop=True)
+    return frame, sorted(problems, key=lambda p: p.line), [not b for b in mask]
 
 
 def _field_count_message(row: list[str], header: list[str]) -> str:
@@ -556,10 +836,11 @@ def _to_ints(values: pd.Series, column: str) -> pd.Series:
     return whole.astype("Int64")
 
 
-def _typed(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def _typed(frame: pd.DataFrame, schema: Schema = SCHEMA) -> tuple[pd.DataFrame, pd.Series]:
     """Convert the text frame to `DTYPES`; return it with a mask of rows that failed."""
     frame = frame.copy()
-    for column in COLUMNS:
+    columns = schema.columns
+    for column in columns:
         if column not in frame.columns:
             frame[column] = ""
     bad = pd.Series(False, index=frame.index)
@@ -578,7 +859,7 @@ def _typed(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
             out[column] = numbers
         else:
             out[column] = frame[column].astype("string")
-    ordered = [*COLUMNS, *(c for c in frame.columns if c not in COLUMNS)]
+    ordered = [*columns, *(c for c in frame.columns if c not in columns)]
     typed = pd.DataFrame(out)[ordered]
     typed.loc[typed["mode"] == "", "mode"] = "practice"
     return typed, bad

@@ -11,7 +11,7 @@ from . import export, paths
 from .content import Content, load_content
 from .drafts import DraftStore
 from .errors import PrepError
-from .history import HistoryReport, HistoryStore, attempts_from_frame, empty_frame
+from .history import HistoryReport, HistoryStore, RepairReport, attempts_from_frame, empty_frame
 from .models import Question, Tip
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 
@@ -126,6 +126,25 @@ def history() -> pd.DataFrame:
 def history_problems() -> list[str]:
     """Every line of the history file that was left out, and why."""
     return [str(p) for p in store().read().problems]
+
+
+def backup_history() -> Path:
+    """Copy your practice history, byte for byte, into the data dir's `backups/` folder."""
+    written = store().backup()
+    print(f"Backed up your practice history to {written}")
+    return written
+
+
+def repair_history(encoding: str | None = None) -> RepairReport:
+    """Rewrite the history without the lines that cannot be read, after making a backup.
+
+    Use it when a card says lines of your history could not be read. With
+    `encoding="cp1252"` (or another) it also converts a file a spreadsheet saved in a
+    legacy encoding to UTF-8. A file that reads cleanly is left untouched.
+    """
+    report = store().repair(encoding=encoding)
+    print(report)
+    return report
 
 
 def export_for_spreadsheet(path: str) -> Path:

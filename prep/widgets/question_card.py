@@ -200,14 +200,15 @@ class QuestionCard(widgets.VBox):
         self.history_view.value = attempts_html(self.attempts, self.tz)
         when = local_time(attempt.recorded_at, self.tz).strftime("%H:%M")
         message = f"Saved attempt {len(self.attempts)} at {when}."
+        notices = self.store.take_notices()
         if len(answer) > SPREADSHEET_CELL_LIMIT:
             message += (
                 f" It is longer than a spreadsheet cell holds ({SPREADSHEET_CELL_LIMIT:,}"
                 " characters), so a spreadsheet would cut it; the workbook keeps all of it."
             )
-            self.status.show("warn", message)
+            self.status.show("warn", " ".join([message, *notices]))
         else:
-            self.status.show("ok", message)
+            self.status.show("ok", " ".join([message, *notices]))
         self.timer.reset()
         self.confidence.value = None
         return attempt

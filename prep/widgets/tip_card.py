@@ -225,7 +225,8 @@ class TipCard(widgets.VBox):
             return saved
         when = local_time(saved[-1].recorded_at, self.tz).strftime("%H:%M")
         count = len(saved)
-        self.status.show("ok", f"Saved {count} answer{'s' if count != 1 else ''} at {when}.")
+        message = f"Saved {count} answer{'s' if count != 1 else ''} at {when}."
+        self.status.show("ok", " ".join([message, *self.store.take_notices()]))
         return saved
 
     def _record_all(self, pending: dict[str, str], saved: list[Attempt]) -> None:
