@@ -118,7 +118,8 @@ def history() -> pd.DataFrame:
     if report.problems:
         print(
             f"Note: {len(report.problems)} line(s) of {store().path} could not be read and are "
-            "left out; prep.history_problems() lists them."
+            "left out; prep.history_problems() lists them, and prep.repair_history() sets them "
+            "aside after making a backup."
         )
     return report.frame
 

@@ -120,7 +120,8 @@ def _problems_html(report: HistoryReport) -> str:
     return (
         "<div style='color:var(--jp-warn-color1,#b26a00)'>"
         f"Some lines of your history could not be read and are left out (the file itself is "
-        f"unchanged):<ul>{shown}{extra}</ul></div>"
+        f"unchanged):<ul>{shown}{extra}</ul>Run <code>prep.repair_history()</code> to rewrite the "
+        "file without them; it keeps a backup first.</div>"
     )
 
 
