@@ -282,3 +282,40 @@ def test_other_writers_appends_are_seen_by_a_long_lived_store(store, tmp_path):
     other.record("past-role", 'theirs, with a " quote')
     store.record("past-role", "mine 2")
     assert list(store.load()["answer"]) == ["mine 1", 'theirs, with a " quote', "mine 2"]
+
+
+def _extra_field(lines):
+    lines[2] = lines[2] + ',"surplus"'
+    return lines, 3, "has 9 fields where the header has 8"
+
+
+def _missing_field(lines):
+    lines[2] = lines[2].replace('"practice",', "", 1)
+    return lines, 3, "has 7 fields where the header has 8"
+
+
+def _blank_lines(lines):
+    return [lines[0], "", "   ", *lines[1:]], None, None
+
+
+def _semicolons(lines):
+    return [line.replace('","', '";"') for line in lines], 1, "uses ';' between fields"
+
+
+@pytest.mark.parametrize("edit", [_extra_field, _missing_field, _blank_lines, _semicolons])
+def test_hand_edited_shapes_are_reported_and_nothing_is_rewritten(store, edit):
+    """B4: each hand-edited shape is reported by line; good rows load; the file is untouched."""
+    for answer in ("one", "two", "three"):
+        store.record("past-role", answer)
+    lines = store.path.read_bytes().decode("utf-8").split("\r\n")[:-1]
+    lines, line, message = edit(lines)
+    store.path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    before = store.path.read_bytes()
+    report = store.read()
+    expected = ["one", "three"] if line == 3 else ["one", "two", "three"]
+    assert list(report.frame["answer"]) == expected
+    if line is None:
+        assert report.problems == ()
+    else:
+        assert [(p.line, message in p.message) for p in report.problems] == [(line, True)]
+    assert store.path.read_bytes() == before
