@@ -323,16 +323,89 @@ def open_and_run(
 
     `selector` is plain CSS. A cell that raises ends the wait at once with its error.
     """
+    page.goto(server.url(notebook), timeout=timeout * 1000)
+    run_all(page, server, notebook, selector=selector, timeout=timeout)
+
+
+def reload_and_run(
+    page: Page,
+    server: LabServer,
+    notebook: str,
+    *,
+    selector: str = ".prep-card",
+    timeout: float = 90.0,
+) -> None:
+    """Reload the page (the kernel keeps running), then run all cells as `run_all` does.
+
+    The notebook has unsaved outputs, so Lab asks "leave this page?": the prompt is accepted.
+    """
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.reload(timeout=timeout * 1000)
+    run_all(page, server, notebook, selector=selector, timeout=timeout)
+
+
+def run_all(
+    page: Page,
+    server: LabServer,
+    notebook: str,
+    *,
+    selector: str = ".prep-card",
+    timeout: float = 90.0,
+) -> None:
+    """Wait for `notebook` to show with an idle kernel, run all cells, wait for `selector`."""
     ms = timeout * 1000
-    page.goto(server.url(notebook), timeout=ms)
     # Lab restores its workspace, so another notebook may be showing (and idle) at first.
     page.wait_for_function(_CURRENT_NOTEBOOK_JS, arg=notebook, timeout=ms)
     page.locator("#jp-main-statusbar", has_text="Idle").wait_for(timeout=ms)
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    wait_for_output(page, server, notebook, selector=selector, timeout=timeout)
+
+
+STALE_ATTR = "data-prep-stale"
+
+
+def restart_and_run_all(
+    page: Page,
+    server: LabServer,
+    notebook: str,
+    *,
+    selector: str = ".prep-card",
+    timeout: float = 90.0,
+) -> Locator:
+    """Restart the kernel as a learner does; return the `selector` elements built afterwards.
+
+    Menu Kernel → "Restart Kernel and Run All Cells…", then "Restart" in the dialog. The
+    elements shown before are marked `data-prep-stale` first, so the wait (and the returned
+    locator) only ever sees the new outputs. `selector` must be one compound selector.
+    """
+    page.locator(selector).evaluate_all(
+        f"(els) => els.forEach((el) => el.setAttribute('{STALE_ATTR}', '1'))"
+    )
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^\s*Kernel\s*$")).click()
+    page.locator(".lm-Menu-item", has_text="Restart Kernel and Run All Cells").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("button.jp-mod-accept", has_text="Restart").click()
+    dialog.wait_for(state="detached")
+    fresh = f"{selector}:not([{STALE_ATTR}])"
+    wait_for_output(page, server, notebook, selector=fresh, timeout=timeout)
+    return page.locator(fresh)
+
+
+def wait_for_output(
+    page: Page,
+    server: LabServer,
+    notebook: str,
+    *,
+    selector: str = ".prep-card",
+    timeout: float = 90.0,
+) -> None:
+    """Wait until `selector` shows; a cell that raises ends the wait at once with its error."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     try:
-        page.wait_for_function(_READY_OR_FAILED_JS, arg=selector, timeout=ms, polling=250)
+        page.wait_for_function(
+            _READY_OR_FAILED_JS, arg=selector, timeout=timeout * 1000, polling=250
+        )
     except PlaywrightTimeoutError:
         outputs = "\n".join(f"  {line}" for line in page.evaluate(_CELL_OUTPUTS_JS))
         raise TimeoutError(
@@ -376,6 +449,24 @@ def wait_for_file_text(path: str | os.PathLike[str], text: str, timeout: float =
         time.sleep(0.2)
     seen = "the file does not exist" if content is None else f"it holds:\n{content[-2000:]}"
     raise TimeoutError(f"{target} did not contain {text!r} within {timeout:.0f} s; {seen}")
+
+
+def wait_for_file_without_text(
+    path: str | os.PathLike[str], text: str, timeout: float = 30.0
+) -> str | None:
+    """Poll `path` until it is absent or no longer contains `text`; return its content."""
+    target = Path(path)
+    deadline = time.monotonic() + timeout
+    while True:
+        content = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
+        if content is None or text not in content:
+            return content
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    raise TimeoutError(
+        f"{target} still contained {text!r} after {timeout:.0f} s; it holds:\n{content[-2000:]}"
+    )
 
 
 def save_artifacts(page: Page | None, name: str, server: LabServer | None = None) -> list[Path]:

@@ -27,6 +27,14 @@ pytestmark = pytest.mark.browser
 TIMEOUT_S = 120.0  # two slow cores: kernel start, pandas and matplotlib imports
 TIMEOUT_MS = TIMEOUT_S * 1000
 ACTION_TIMEOUT_MS = 30_000  # a click, a fill, the status line after Save
+DRAFT_TIMEOUT_S = 15.0  # drafts are written ~1 s after typing stops, at most ~5 s while typing
+
+ANSWER_FIELD = ".prep-answer textarea"
+XSS_PAYLOAD = (
+    '<img src=x onerror="window.__pwned=1">'
+    " <script>window.__pwned=2</script>"
+    ' <svg onload="window.__pwned=3">'
+)
 
 
 class Workbook:
@@ -141,6 +149,73 @@ def test_progress_notebook_shows_charts(
         "(imgs) => imgs.map((img) => img.naturalWidth)"
     )
     assert sum(width > 0 for width in widths) >= 4, widths
+
+
+def test_answer_with_markup_is_shown_as_text(workbook: Workbook) -> None:
+    """S2: an answer full of HTML is stored as typed and shown as text, never run."""
+    notebook = "01-first-involved.ipynb"
+    page = workbook.open(notebook, selector=".prep-question-card")
+    card = page.locator(".prep-question-card").first
+    token = f"xss-{uuid.uuid4().hex[:12]}"
+    answer = f"{token} {XSS_PAYLOAD}"
+
+    card.locator(ANSWER_FIELD).fill(answer)
+    lab.save_button(card).click()
+    card.locator(".prep-status", has_text="Saved attempt").wait_for()
+    _assert_shown_as_text(page, answer, token)
+
+    lab.wait_for_file_text(workbook.history, token, timeout=TIMEOUT_S)
+    rows = [row for row in _history_rows(workbook.history) if token in row["answer"]]
+    assert [row["answer"] for row in rows] == [answer]
+
+    # A fresh page and a card rebuilt from the history file: still text, still not run.
+    assert workbook.server is not None
+    lab.reload_and_run(
+        page, workbook.server, notebook, selector=".prep-question-card", timeout=TIMEOUT_S
+    )
+    _assert_shown_as_text(page, answer, token)
+
+
+def _assert_shown_as_text(page: Page, answer: str, token: str) -> None:
+    card = page.locator(".prep-question-card").first
+    attempts = card.locator(".prep-attempts")
+    attempts.locator(".prep-attempt", has_text=token).wait_for()
+    shown = attempts.inner_text()
+    assert "<img src=x" in shown, shown
+    assert answer in shown, shown
+    assert attempts.locator("img, svg, script").count() == 0
+    assert card.locator('img[src="x"]').count() == 0
+    assert page.locator('img[src="x"]').count() == 0
+    page.wait_for_timeout(500)  # an injected onerror/onload would have fired by now
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_draft_restored_after_kernel_restart(workbook: Workbook) -> None:
+    """Issue 3 item 3: unsaved typing survives "Restart Kernel and Run All Cells…"."""
+    notebook = "02-past-role.ipynb"
+    page = workbook.open(notebook, selector=".prep-question-card")
+    card = page.locator(".prep-question-card").first
+    drafts = workbook.data_dir / "drafts.json"
+    token = f"draft-{uuid.uuid4().hex[:12]}"
+    answer = f"I kept the release checklist and ran the weekly demo {token}"
+
+    card.locator(ANSWER_FIELD).fill(answer)  # one input event: ipywidgets syncs the value
+    lab.wait_for_file_text(drafts, token, timeout=DRAFT_TIMEOUT_S)
+
+    assert workbook.server is not None
+    fresh = lab.restart_and_run_all(
+        page, workbook.server, notebook, selector=".prep-question-card", timeout=TIMEOUT_S
+    )
+    card = fresh.first
+    card.locator(".prep-status", has_text="Draft restored").wait_for()
+    assert card.locator(ANSWER_FIELD).input_value() == answer
+    assert page.locator(f"[{lab.STALE_ATTR}]").count() == 0, "the old card is still shown"
+    assert not workbook.history.exists() or token not in workbook.history.read_text("utf-8")
+
+    lab.save_button(card).click()
+    card.locator(".prep-status", has_text="Saved attempt 1").wait_for()
+    lab.wait_for_file_text(workbook.history, token, timeout=TIMEOUT_S)
+    lab.wait_for_file_without_text(drafts, token, timeout=DRAFT_TIMEOUT_S)
 
 
 def _seed_history(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
