@@ -35,6 +35,11 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def clause(error: object) -> str:
+    """An error message ready to go mid-sentence: without its own closing full stop."""
+    return str(error).rstrip(". ")
+
+
 def paragraphs(texts: Iterable[str]) -> str:
     return "".join(f"<p>{esc(t)}</p>" for t in texts)
 

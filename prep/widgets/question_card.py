@@ -19,6 +19,7 @@ from ._common import (
     Status,
     TimerControl,
     bullets,
+    clause,
     confidence_picker,
     draft_time,
     esc,
@@ -192,7 +193,9 @@ class QuestionCard(widgets.VBox):
                 confidence=self.confidence.value,
             )
         except HistoryError as exc:
-            self.status.show("error", f"Not saved: {exc}. Your answer is still in the field.")
+            self.status.show(
+                "error", f"Not saved: {clause(exc)}. Your answer is still in the field."
+            )
             return None
         if self.autosave is not None:
             self.autosave.clear(self.question.id)

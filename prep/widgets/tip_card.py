@@ -14,7 +14,7 @@ from ..drafts import DraftStore
 from ..errors import HistoryError
 from ..history import HistoryStore
 from ..models import Attempt, ChecklistItem, Tip
-from ._common import Autosave, BugLog, Status, bullets, draft_time, esc, guarded, local_time
+from ._common import Autosave, BugLog, Status, bullets, clause, draft_time, esc, guarded, local_time
 
 _CHECK_LINE = re.compile(r"^\[(?P<mark>[xX ])\]\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*):")
 
@@ -236,7 +236,7 @@ class TipCard(widgets.VBox):
             except HistoryError as exc:
                 done = f"Saved {len(saved)} of {len(pending)}; " if saved else ""
                 self.status.show(
-                    "error", f"{done}Not saved: {exc}. Your text is still in the fields."
+                    "error", f"{done}Not saved: {clause(exc)}. Your text is still in the fields."
                 )
                 return
             self.saved[item_id] = text
