@@ -191,9 +191,10 @@ def test_broken_character_is_refused_in_plain_words(store):
 KILLER = textwrap.dedent(
     """
     import json, os, shutil, signal, sys
-    from prep.history import HistoryStore
+    from prep.history import SCHEMA, HistoryStore, Schema
 
-    damaged, target, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    damaged, target, steps, action = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    V2 = Schema((*SCHEMA.versions, ("2", ("coverage",))))
     outcomes = []
     for step in range(1, steps + 1):
         for when in ("before", "after"):
@@ -216,7 +217,10 @@ KILLER = textwrap.dedent(
                     return call
 
                 os.fsync, os.replace = wrap(os.fsync), wrap(os.replace)
-                HistoryStore(target).repair()
+                if action == "repair":
+                    HistoryStore(target).repair()
+                else:  # the first save of a newer workbook upgrades the header
+                    HistoryStore(target, schema=V2).record("past-role", "after the upgrade")
                 os._exit(0)
             _, status = os.waitpid(pid, 0)
             killed = os.WIFSIGNALED(status)
@@ -239,22 +243,21 @@ KILLER = textwrap.dedent(
 )
 
 
-def test_repair_killed_at_any_step_leaves_old_or_new_and_an_exact_backup(tmp_path):
-    """F7: SIGKILL before and after every fsync and rename of a repair."""
+def run_killer(tmp_path, old: bytes, action: str) -> list[dict]:
     work = tmp_path / "work"
     work.mkdir()
     damaged = tmp_path / "damaged.csv"
-    reference = HistoryStore(tmp_path / "ref" / "practice_history.csv")
-    reference.path.parent.mkdir()
-    old = damaged_file(reference)
     damaged.write_bytes(old)
-    reference.repair()
-    new = reference.path.read_bytes()
-    assert new != old
-
-    target = work / "practice_history.csv"
     result = subprocess.run(
-        [sys.executable, "-c", KILLER, str(damaged), str(target), "8"],
+        [
+            sys.executable,
+            "-c",
+            KILLER,
+            str(damaged),
+            str(work / "practice_history.csv"),
+            "8",
+            action,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -263,15 +266,49 @@ def test_repair_killed_at_any_step_leaves_old_or_new_and_an_exact_backup(tmp_pat
     assert result.returncode == 0, result.stderr
     outcomes = json.loads(result.stdout)
     assert any(o["killed"] for o in outcomes) and not all(o["killed"] for o in outcomes)
-    seen = set()
     for outcome in outcomes:
-        history = bytes.fromhex(outcome["history"])
-        assert history in (old, new), outcome["step"]
-        seen.add(history)
         for name, data in outcome["backups"].items():
             if not name.startswith("."):  # a finished backup, not a temp file
                 assert bytes.fromhex(data) == old, (outcome["step"], name)
+    return outcomes
+
+
+def test_repair_killed_at_any_step_leaves_old_or_new_and_an_exact_backup(tmp_path):
+    """F7: SIGKILL before and after every fsync and rename of a repair."""
+    reference = HistoryStore(tmp_path / "ref" / "practice_history.csv")
+    reference.path.parent.mkdir()
+    old = damaged_file(reference)
+    reference.repair()
+    new = reference.path.read_bytes()
+    assert new != old
+
+    seen = set()
+    for outcome in run_killer(tmp_path, old, "repair"):
+        history = bytes.fromhex(outcome["history"])
+        assert history in (old, new), outcome["step"]
+        seen.add(history)
         if history == new:  # the repair got as far as the rename: its backup exists
-            finished = [n for n in outcome["backups"] if not n.startswith(".")]
-            assert len(finished) == 1
+            assert len([n for n in outcome["backups"] if not n.startswith(".")]) == 1
     assert seen == {old, new}  # kills landed both before and after the switch
+
+
+def test_upgrade_killed_at_any_step_leaves_old_or_new_and_an_exact_backup(tmp_path):
+    """F7 for a schema upgrade: the old file, or the new header over the same old rows."""
+    reference = HistoryStore(tmp_path / "ref" / "practice_history.csv")
+    reference.path.parent.mkdir()
+    for answer in ("one", "two, three"):
+        reference.record("past-role", answer)
+    old = reference.path.read_bytes()
+    header, body = old.split(b"\r\n", 1)
+    upgraded = header + b',"coverage"\r\n' + body
+
+    seen = set()
+    for outcome in run_killer(tmp_path, old, "upgrade"):
+        history = bytes.fromhex(outcome["history"])
+        if history.startswith(upgraded) and history != upgraded:
+            tail = history[len(upgraded) :]  # the save that followed: whole, or not there
+            assert tail.endswith(b'"after the upgrade","","","2",""\r\n'), outcome["step"]
+            history = upgraded
+        assert history in (old, upgraded), outcome["step"]
+        seen.add(history)
+    assert seen == {old, upgraded}
