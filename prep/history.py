@@ -11,6 +11,11 @@ Reading never mutates the file: every column is read as text and the few typed c
 are converted here, so an answer "NaN" or "0012" loads as written. Rows that cannot be
 trusted (a record torn by a crash, a hand-edited line) are skipped and reported with
 their line numbers while good rows load.
+
+Rewriting happens only in three places, each after a byte-exact timestamped backup and
+through a temp file and an atomic rename: creating the file, adding the columns of a
+newer `Schema` to the header (old rows keep their bytes), and `repair()`, which the
+learner asks for.
 """
 
 from __future__ import annotations
