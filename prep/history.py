@@ -93,6 +93,8 @@ SCHEMA = Schema(
                 "schema_version",
             ),
         ),
+        # the answer coach's headline figures for question attempts (blank for tips)
+        ("2", ("coverage", "word_count", "fillers_per_100", "star_elements")),
     )
 )
 SCHEMA_VERSION = SCHEMA.version
@@ -100,6 +102,9 @@ COLUMNS = SCHEMA.columns
 REQUIRED = ("attempt_id", "recorded_at", "item_id", "answer")
 TEXT_COLUMNS = ("attempt_id", "item_id", "mode", "answer", "schema_version")
 INT_COLUMNS = ("seconds", "confidence")
+# Figures the workbook computes from the answer: a damaged one loads as blank and never
+# costs the learner the answer it belongs to.
+DERIVED_NUMBERS = {"coverage": "Float64", "word_count": "Int64", "fillers_per_100": "Float64"}
 DTYPES = {
     "attempt_id": "string",
     "recorded_at": "datetime64[ns, UTC]",
@@ -109,6 +114,10 @@ DTYPES = {
     "seconds": "Int64",
     "confidence": "Int64",
     "schema_version": "string",
+    "coverage": "Float64",
+    "word_count": "Int64",
+    "fillers_per_100": "Float64",
+    "star_elements": "string",
 }
 CONFIDENCE_RANGE = (1, 5)
 SPREADSHEET_CELL_LIMIT = 32_767
@@ -754,11 +763,15 @@ def _sort_records(text: str, schema: Schema) -> _Sorted:
     # every row we write ends its own version's columns with a non-empty schema_version
     version_at = header.index("schema_version") if "schema_version" in header else None
     width = len(header)
+    # a file cut just after a comma ends in an empty field that was never written
+    cut_at_comma = text.endswith(",") or text.endswith(";")
     for index, (line, row) in enumerate(records[1:], 1):
         if [f.strip() for f in row] == header:
             problems.append(Problem(line, "a repeated header line; skipped"))
         elif row[-1] == SEALED:
             problems.append(Problem(line, _SEALED_MESSAGE))
+        elif index == last and cut_at_comma and torn_line is None:
+            problems.append(Problem(line, _TORN))
         elif len(row) == width and (version_at is None or row[version_at]):
             out.rows.append(row)
             out.lines.append(line)
@@ -862,6 +875,9 @@ def _typed(frame: pd.DataFrame, schema: Schema = SCHEMA) -> tuple[pd.DataFrame, 
             numbers = _to_ints(frame[column], column)
             bad |= numbers.isna() & (frame[column] != "")
             out[column] = numbers
+        elif column in DERIVED_NUMBERS:
+            numbers = pd.to_numeric(frame[column].where(frame[column] != "", None), errors="coerce")
+            out[column] = numbers.astype("float64").astype(DERIVED_NUMBERS[column])
         else:
             out[column] = frame[column].astype("string")
     ordered = [*columns, *(c for c in frame.columns if c not in columns)]

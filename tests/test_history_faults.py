@@ -53,7 +53,7 @@ _PRELUDE = textwrap.dedent(
     package = types.ModuleType("prep")
     package.__path__ = list(importlib.util.find_spec("prep").submodule_search_locations)
     sys.modules["prep"] = package
-    from prep.history import HistoryStore
+    from prep.history import SCHEMA_VERSION, HistoryStore
 
     """
 )
@@ -108,8 +108,8 @@ CRASHER = (
                 return data.index(b'""quoted') + 1
             if spot == "before-newline":
                 return len(data) - 1
-            if spot == "in-version":
-                return data.rindex(b',"1"') + 2
+            if spot == "in-version":  # inside the schema_version field, after its quote
+                return data.rindex(f',"{SCHEMA_VERSION}"'.encode()) + 2
             return int(len(data) * float(spot))
 
         def dying_write(fd, data):

@@ -93,7 +93,11 @@ def test_repair_puts_a_spreadsheet_layout_back(store):
         "answer": "spreadsheet, saved",
         "seconds": "75",
         "confidence": "5",
-        "schema_version": "1",
+        "schema_version": "2",
+        "coverage": "0.6",
+        "word_count": "2",
+        "fillers_per_100": "0.0",
+        "star_elements": "action result",
     }
     line = ",".join(f'"{values[c]}"' if "," in values[c] else values[c] for c in order)
     raw = ("\ufeff" + ",".join(order) + "\r\n" + line + "\r\n").encode("utf-8")
@@ -140,16 +144,17 @@ def test_a_foreign_file_is_not_repaired(store):
 
 def test_repair_pads_rows_of_an_older_version(tmp_path):
     path = tmp_path / "practice_history.csv"
-    HistoryStore(path).record("past-role", "old row")
-    v2 = Schema((*SCHEMA.versions, ("2", ("coverage",))))
+    v1 = Schema(SCHEMA.versions[:1])
+    v2 = Schema((*v1.versions, ("2", ("pace",))))
+    HistoryStore(path, schema=v1).record("past-role", "old row")
     store = HistoryStore(path, schema=v2)
-    store.record("past-role", "new row", extra={"coverage": "0.5"})
+    store.record("past-role", "new row", extra={"pace": "0.5"})
     with path.open("ab") as handle:
         handle.write(b'"torn","2026')
     store.repair()
     frame = store.load()
     assert list(frame["answer"]) == ["old row", "new row"]
-    assert list(frame["coverage"]) == ["", "0.5"]
+    assert list(frame["pace"]) == ["", "0.5"]
     assert path.read_bytes().count(b'"1",""\r\n') == 1  # the old row, padded
 
 
@@ -194,7 +199,8 @@ KILLER = textwrap.dedent(
     from prep.history import SCHEMA, HistoryStore, Schema
 
     damaged, target, steps, action = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    V2 = Schema((*SCHEMA.versions, ("2", ("coverage",))))
+    V1 = Schema(SCHEMA.versions[:1])
+    V2 = Schema((*V1.versions, ("2", ("pace",))))
     outcomes = []
     for step in range(1, steps + 1):
         for when in ("before", "after"):
@@ -294,13 +300,14 @@ def test_repair_killed_at_any_step_leaves_old_or_new_and_an_exact_backup(tmp_pat
 
 def test_upgrade_killed_at_any_step_leaves_old_or_new_and_an_exact_backup(tmp_path):
     """F7 for a schema upgrade: the old file, or the new header over the same old rows."""
-    reference = HistoryStore(tmp_path / "ref" / "practice_history.csv")
+    v1 = Schema(SCHEMA.versions[:1])
+    reference = HistoryStore(tmp_path / "ref" / "practice_history.csv", schema=v1)
     reference.path.parent.mkdir()
     for answer in ("one", "two, three"):
         reference.record("past-role", answer)
     old = reference.path.read_bytes()
     header, body = old.split(b"\r\n", 1)
-    upgraded = header + b',"coverage"\r\n' + body
+    upgraded = header + b',"pace"\r\n' + body
 
     seen = set()
     for outcome in run_killer(tmp_path, old, "upgrade"):

@@ -12,8 +12,9 @@ from prep.errors import HistoryWriteError
 from prep.history import SCHEMA, HistoryStore, Schema
 from prep.widgets import QuestionCard
 
-# What a later workbook (the answer coach, say) might add: two columns after the others.
-V2 = Schema((*SCHEMA.versions, ("2", ("coverage", "words"))))
+# The first format, and a later one that adds two columns after the others.
+V1 = Schema(SCHEMA.versions[:1])
+V2 = Schema((*V1.versions, ("2", ("pace", "words"))))
 V1_ANSWERS = ["first, with a comma", 'a "quoted"\nmulti-line answer', "NaN"]
 
 
@@ -23,7 +24,7 @@ def path(tmp_path):
 
 
 def write_v1(path):
-    old = HistoryStore(path)
+    old = HistoryStore(path, schema=V1)
     for answer in V1_ANSWERS:
         old.record("past-role", answer, confidence=3)
     return path.read_bytes()
@@ -33,20 +34,20 @@ def test_older_file_loads_with_the_new_columns_blank(path):
     write_v1(path)
     frame = HistoryStore(path, schema=V2).load()
     assert list(frame["answer"]) == V1_ANSWERS
-    assert list(frame.columns[-3:]) == ["schema_version", "coverage", "words"]
-    assert list(frame["coverage"]) == ["", "", ""]
+    assert list(frame.columns[-3:]) == ["schema_version", "pace", "words"]
+    assert list(frame["pace"]) == ["", "", ""]
     assert list(frame["confidence"]) == [3, 3, 3]
 
 
 def test_new_columns_are_added_after_a_backup_and_old_rows_keep_their_bytes(path):
     before = write_v1(path)
     store = HistoryStore(path, schema=V2)
-    store.record("past-role", "newer answer", extra={"coverage": "0.875", "words": "120"})
+    store.record("past-role", "newer answer", extra={"pace": "0.875", "words": "120"})
 
     after = path.read_bytes()
     old_header, old_rows = before.split(b"\r\n", 1)
     new_header = after.split(b"\r\n", 1)[0]
-    assert new_header == old_header + b',"coverage","words"'
+    assert new_header == old_header + b',"pace","words"'
     assert after.startswith(new_header + b"\r\n" + old_rows)  # old rows byte for byte
     backups = list(store.backups_dir.iterdir())
     assert [b.read_bytes() for b in backups] == [before]
@@ -58,7 +59,7 @@ def test_new_columns_are_added_after_a_backup_and_old_rows_keep_their_bytes(path
     report = store.read()
     assert report.problems == ()
     assert list(report.frame["answer"]) == [*V1_ANSWERS, "newer answer"]
-    assert list(report.frame["coverage"]) == ["", "", "", "0.875"]
+    assert list(report.frame["pace"]) == ["", "", "", "0.875"]
     assert list(report.frame["schema_version"]) == ["1", "1", "1", "2"]
     # the slow (record by record) reader agrees with the fast one
     path.write_bytes(after + b'"x","garbage"\r\n')
@@ -79,11 +80,11 @@ def test_upgrade_happens_once(path):
 
 def test_an_older_workbook_can_still_append_to_a_newer_file(path):
     write_v1(path)
-    HistoryStore(path, schema=V2).record("past-role", "new", extra={"coverage": "0.5"})
-    HistoryStore(path).record("past-role", "written by the older workbook")
+    HistoryStore(path, schema=V2).record("past-role", "new", extra={"pace": "0.5"})
+    HistoryStore(path, schema=V1).record("past-role", "written by the older workbook")
     frame = HistoryStore(path, schema=V2).load()
     assert list(frame["answer"])[-2:] == ["new", "written by the older workbook"]
-    assert list(frame["coverage"])[-2:] == ["0.5", ""]
+    assert list(frame["pace"])[-2:] == ["0.5", ""]
 
 
 def test_header_missing_an_original_column_is_not_upgraded(path):
@@ -100,26 +101,26 @@ def test_header_missing_an_original_column_is_not_upgraded(path):
     with pytest.raises(HistoryWriteError, match="missing: mode"):
         HistoryStore(path, schema=V2).record("past-role", "x")
     assert path.read_bytes() == before
-    assert len(HistoryStore(path).load()) == 3  # still readable
+    assert len(HistoryStore(path, schema=V1).load()) == 3  # still readable
 
 
-@pytest.mark.parametrize("cut_from", ["answer", "coverage"])
+@pytest.mark.parametrize("cut_from", ["answer", "pace"])
 def test_newer_row_torn_anywhere_never_loads_partially(tmp_path, cut_from):
     """F2 for a file with columns after schema_version: a tear there must not pass as a row."""
     base = tmp_path / "base.csv"
     store = HistoryStore(base, schema=V2)
-    store.record("past-role", "kept", extra={"coverage": "0.5", "words": "1"})
+    store.record("past-role", "kept", extra={"pace": "0.5", "words": "1"})
     good = base.read_bytes()
-    store.record("past-role", "torn \U0001f600 answer", extra={"coverage": "0.875", "words": "123"})
+    store.record("past-role", "torn \U0001f600 answer", extra={"pace": "0.875", "words": "123"})
     full = base.read_bytes()
     start = full.index(b"torn") if cut_from == "answer" else full.index(b"0.875")
     for cut in range(start, len(full)):
         path = tmp_path / f"cut{cut}.csv"
         path.write_bytes(full[:cut])
         resumed = HistoryStore(path, schema=V2)
-        resumed.record("past-role", "after", extra={"coverage": "1", "words": "1"})
+        resumed.record("past-role", "after", extra={"pace": "1", "words": "1"})
         report = resumed.read()
-        rows = list(zip(report.frame["answer"], report.frame["coverage"], strict=True))
+        rows = list(zip(report.frame["answer"], report.frame["pace"], strict=True))
         complete = [("kept", "0.5"), ("torn \U0001f600 answer", "0.875"), ("after", "1")]
         assert all(row in complete for row in rows), (cut, rows)
         assert rows[0] == ("kept", "0.5") and rows[-1] == ("after", "1"), cut
