@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import paths
+from .coach import STAR_ELEMENTS, Lexicon, signal_problem
 from .compose import EMAIL_FIELDS
 from .errors import ContentError, UnknownItemError
 from .models import ChecklistItem, Item, Prompt, Question, TalkingPoint, Tip
@@ -26,6 +28,7 @@ COMPOSERS = ("follow-up-email",)
 
 # file name -> the list key inside it; the order here is the workbook's order within a kind
 CONTENT_FILES = {"questions.yaml": "questions", "tips.yaml": "tips", "guides.yaml": "guides"}
+LEXICON_FILE = "coach.yaml"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Content:
     questions: tuple[Question, ...]
     tips: tuple[Tip, ...]
     guides: tuple[Tip, ...]
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
     def items(self) -> tuple[Item, ...]:
         return (*self.questions, *self.tips, *self.guides)
@@ -120,6 +124,22 @@ class _Reader:
             out.append(value.strip())
         return tuple(out)
 
+    def flag(self, field: str, *, default: bool = False) -> bool:
+        self.used.add(field)
+        value = self.data.get(field, default)
+        if not isinstance(value, bool):
+            self.fail(field, f"must be true or false, found {value!r}")
+        return value
+
+    def signals(self, field: str, *, required: bool = False) -> tuple[str, ...]:
+        """Signal phrases for the answer coach (see `prep.coach`), checked one by one."""
+        values = self.texts(field, required=required)
+        for value in values:
+            problem = signal_problem(value)
+            if problem:
+                self.fail(field, f"the signal {value!r} {problem}")
+        return tuple(v.lower() for v in values)
+
     def list(self, field: str, *, required: bool = True) -> list[Any]:
         self.used.add(field)
         value = self.data.get(field)
@@ -154,7 +174,12 @@ class _Reader:
 
 
 def _talking_point(r: _Reader) -> TalkingPoint:
-    return TalkingPoint(id=r.identifier(), text=r.text("text"))
+    return TalkingPoint(
+        id=r.identifier(),
+        text=r.text("text"),
+        signals=r.signals("signals"),
+        optional=r.flag("optional"),
+    )
 
 
 def _prompt(r: _Reader) -> Prompt:
@@ -220,8 +245,8 @@ def _tip(r: _Reader) -> Tip:
     return tip
 
 
-def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tuple:
-    """Parse one content file into records; raise ContentError naming what is wrong."""
+def _read_yaml(path: Path) -> _Reader:
+    """Read one YAML file into a reader for its top level, schema version checked."""
     name = path.name
     try:
         raw = path.read_text(encoding="utf-8")
@@ -240,6 +265,13 @@ def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tu
             "schema",
             f"version {version} is newer than this workbook understands ({SCHEMA_VERSION})",
         )
+    return top
+
+
+def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tuple:
+    """Parse one content file into records; raise ContentError naming what is wrong."""
+    name = path.name
+    top = _read_yaml(path)
     entries = top.list(list_key)
     top.done()
     out = []
@@ -248,6 +280,47 @@ def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tu
         reader = _Reader(name, str(label or f"entry {n}"), entry)
         out.append(build(reader))
         reader.done()
+    return tuple(out)
+
+
+def lexicon_path(folder: Path) -> Path:
+    """The coach's word lists: the content folder's own, else the workbook's."""
+    own = folder / LEXICON_FILE
+    return own if own.exists() else paths.REPO_ROOT / "data" / LEXICON_FILE
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    """Read the answer coach's word lists (`coach.yaml`)."""
+    top = _read_yaml(path)
+    star_data = top.data.get("star")
+    top.used.add("star")
+    star_reader = _Reader(path.name, "star", star_data)
+    star = {element: star_reader.signals(element, required=True) for element in STAR_ELEMENTS}
+    star_reader.done()
+    lexicon = Lexicon(
+        fillers=top.signals("fillers", required=True),
+        hedges=top.signals("hedges", required=True),
+        stop_words=frozenset(w.lower() for w in top.texts("stop_words")),
+        star=star,
+        technologies=_technologies(top),
+    )
+    top.done()
+    return lexicon
+
+
+def _technologies(top: _Reader) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Entries are a signal (shown as written) or `Name: [signals]`."""
+    out = []
+    for n, entry in enumerate(top.list("technologies"), 1):
+        if isinstance(entry, dict) and len(entry) == 1:
+            name, signals = next(iter(entry.items()))
+            sub = _Reader(top.file, f"technologies[{name}]", {"signals": signals})
+            out.append((str(name), sub.signals("signals", required=True)))
+        elif isinstance(entry, str) and entry.strip():
+            sub = _Reader(top.file, f"technologies[{n}]", {"signals": [entry]})
+            out.append((entry.strip(), sub.signals("signals", required=True)))
+        else:
+            top.fail("technologies", f"entry {n} must be a signal or 'Name: [signals]'")
     return tuple(out)
 
 
@@ -270,4 +343,9 @@ def load_content(folder: Path) -> Content:
     for tip in parsed["tips"]:
         if tip.kind != "tip":
             raise ContentError("tips.yaml", tip.id, "kind", "must be 'tip' in tips.yaml")
-    return Content(questions=parsed["questions"], tips=parsed["tips"], guides=parsed["guides"])
+    return Content(
+        questions=parsed["questions"],
+        tips=parsed["tips"],
+        guides=parsed["guides"],
+        lexicon=load_lexicon(lexicon_path(folder)),
+    )

@@ -12,6 +12,8 @@ class TalkingPoint:
 
     id: str
     text: str
+    signals: tuple[str, ...] = ()  # phrases that show an answer covers it (see prep.coach)
+    optional: bool = False  # a bonus: found or not, it does not lower the coverage score
 
 
 @dataclass(frozen=True)

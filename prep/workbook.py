@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import export, paths
-from .content import Content, load_content
+from .content import CONTENT_FILES, LEXICON_FILE, Content, load_content
 from .drafts import DraftStore
 from .errors import PrepError
 from .history import HistoryReport, HistoryStore, RepairReport, attempts_from_frame, empty_frame
@@ -26,7 +26,7 @@ def content() -> Content:
     folder = paths.content_dir()
     stamp = tuple(
         (name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else None)
-        for name in ("questions.yaml", "tips.yaml", "guides.yaml")
+        for name in (*CONTENT_FILES, LEXICON_FILE)
     )
     key = (str(folder), stamp)
     if _content is None or _content[0] != key:

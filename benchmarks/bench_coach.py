@@ -1,0 +1,104 @@
+"""How good and how fast is the answer coach? Prints precision/recall and timings.
+
+    .venv/bin/python benchmarks/bench_coach.py [--points]
+
+Precision and recall of talking-point detection are measured on the hand-labelled answers
+in `tests/coach_eval/answers.yaml` (written and labelled without looking at the signal
+lists), separately for the `dev` split (used while tuning signals) and the `test` split
+(not used for tuning). Speed is the median time to analyse a 500-word answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from prep.coach import analyse  # noqa: E402
+from prep.content import load_content  # noqa: E402
+
+EVAL_FILE = ROOT / "tests" / "coach_eval" / "answers.yaml"
+
+
+def score(pairs: list[tuple[bool, bool]]) -> tuple[float, float, int, int, int]:
+    """(precision, recall, true positives, false positives, false negatives)."""
+    tp = sum(found and labelled for found, labelled in pairs)
+    fp = sum(found and not labelled for found, labelled in pairs)
+    fn = sum(labelled and not found for found, labelled in pairs)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, tp, fp, fn
+
+
+def evaluate(content, answers):
+    """Yield (split, question id, point id, found, labelled, answer id) for every pair."""
+    for entry in answers:
+        question = content.get(entry["question"])
+        feedback = analyse(entry["answer"], question, content.lexicon)
+        labelled = set(entry["covers"])
+        for point in feedback.points:
+            yield (
+                entry["split"],
+                question.id,
+                point.id,
+                point.covered,
+                point.id in labelled,
+                entry["id"],
+            )
+
+
+def timing(content, runs: int = 200) -> float:
+    question = content.get("past-role")
+    sample = next(a["answer"] for a in load_eval() if a["question"] == "past-role")
+    words = sample.split()
+    answer = " ".join((words * (500 // len(words) + 1))[:500])
+    analyse(answer, question, content.lexicon)  # warm up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        analyse(answer, question, content.lexicon)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def load_eval() -> list[dict]:
+    return yaml.safe_load(EVAL_FILE.read_text(encoding="utf-8"))["answers"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", action="store_true", help="per talking point, and misses")
+    args = parser.parse_args()
+    content = load_content(ROOT / "data")
+    rows = list(evaluate(content, load_eval()))
+    print(f"Answer coach: {len({r[5] for r in rows})} labelled answers, {len(rows)} point checks")
+    print()
+    print("| split | precision | recall | TP | FP | FN |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for split in ("dev", "test", "all"):
+        pairs = [(r[3], r[4]) for r in rows if split == "all" or r[0] == split]
+        p, r, tp, fp, fn = score(pairs)
+        print(f"| {split} | {p:.2f} | {r:.2f} | {tp} | {fp} | {fn} |")
+    if args.points:
+        print()
+        print("| point | precision | recall | false positives | misses |")
+        print("|---|---:|---:|---|---|")
+        for point in dict.fromkeys(r[2] for r in rows):
+            mine = [r for r in rows if r[2] == point]
+            p, r, *_ = score([(x[3], x[4]) for x in mine])
+            fps = " ".join(x[5] for x in mine if x[3] and not x[4])
+            fns = " ".join(x[5] for x in mine if x[4] and not x[3])
+            print(f"| {point} | {p:.2f} | {r:.2f} | {fps} | {fns} |")
+    print()
+    print(f"Analysing a 500-word answer: {timing(content):.2f} ms (median of 200 runs)")
+
+
+if __name__ == "__main__":
+    main()
