@@ -177,6 +177,7 @@ class Debouncer:
         self.clock = clock
         self.start_timer = start_timer or _thread_timer
         self._lock = threading.Lock()
+        self._running = threading.Lock()
         self._first: float | None = None  # when the oldest unsaved change happened
         self._cancel: Callable[[], None] | None = None
         _live.add(self)
@@ -196,11 +197,14 @@ class Debouncer:
             self._cancel = self.start_timer(wait, self._fire)
 
     def _fire(self) -> None:
-        with self._lock:
-            if self._first is None:
-                return
-            self._first, self._cancel = None, None
-        self.action()
+        # One action at a time: a flush that finds the timer already writing waits for it,
+        # so "flushed" always means "on disk".
+        with self._running:
+            with self._lock:
+                if self._first is None:
+                    return
+                self._first, self._cancel = None, None
+            self.action()
 
     def flush(self) -> None:
         with self._lock:
