@@ -8,7 +8,9 @@ Every judgement carries the phrases that triggered it, so the learner can disagr
 every word list lives in `data/coach.yaml`, so the learner can extend it.
 
 A signal is a short phrase of tokens: `word` matches that word, `word*` any word starting
-so, `*` any one word and `#` any number ("3", "40", "two", "half").
+so, `*` any one word, `#` any number ("3", "40", "two", "half") and `@tech` any one-word
+technology from the lexicon. A phrase starting with `~` is weak: on its own it is not
+enough, two different weak phrases (or one ordinary one) are.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .models import Question
+from .models import Question, TalkingPoint
 from .textstats import speaking_seconds, word_count
 
 STAR_ELEMENTS = ("situation", "task", "action", "result")
+WEAK = "~"  # a weak signal: two different weak ones (or one strong) cover a point
+WEAK_NEEDED = 2
 NUMBER_WORDS = frozenset(
     [
         "two",
@@ -88,7 +92,7 @@ class Lexicon:
 
 def signal_problem(signal: str) -> str | None:
     """Say what is wrong with a signal phrase, or None if it is usable."""
-    tokens = signal.lower().split()
+    tokens = signal.lower().removeprefix(WEAK).split()
     if not tokens:
         return "is empty"
     for token in tokens:
@@ -137,7 +141,7 @@ def _token_matches(pattern: str, word: str, tech: frozenset[str] = frozenset()) 
 
 def _compile(signal: str) -> tuple[str, ...]:
     out = []
-    for raw in signal.lower().replace("’", "'").split():
+    for raw in signal.lower().removeprefix(WEAK).replace("’", "'").split():
         if raw in ("*", "#", "@tech"):
             out.append(raw)
             continue
@@ -277,16 +281,7 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
     """Analyse one answer to `question`; deterministic, offline, a few milliseconds."""
     tokens = Tokens.of(answer)
     tech = lexicon.tech_words
-    points = tuple(
-        PointResult(
-            id=point.id,
-            text=point.text,
-            covered=bool(found := matches(tokens, point.signals, tech)),
-            matched=tuple(found),
-            optional=point.optional,
-        )
-        for point in question.talking_points
-    )
+    points = tuple(_point(tokens, point, tech) for point in question.talking_points)
     star = {
         element: tuple(matches(tokens, lexicon.star.get(element, ()))) for element in STAR_ELEMENTS
     }
@@ -306,6 +301,19 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
         technologies=tuple(
             name for name, signals in lexicon.technologies if matches(tokens, signals)
         ),
+    )
+
+
+def _point(tokens: Tokens, point: TalkingPoint, tech: frozenset[str]) -> PointResult:
+    """Covered when a strong signal matches, or at least two different weak ones do."""
+    strong = matches(tokens, [s for s in point.signals if not s.startswith(WEAK)], tech)
+    weak = matches(tokens, [s for s in point.signals if s.startswith(WEAK)], tech)
+    return PointResult(
+        id=point.id,
+        text=point.text,
+        covered=bool(strong) or len(weak) >= WEAK_NEEDED,
+        matched=tuple(strong + [w for w in weak if w not in strong]),
+        optional=point.optional,
     )
 
 
