@@ -295,7 +295,7 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
         spoken_seconds=speaking_seconds(words),
         target=question.target_seconds,
         fillers=dict(sorted(fillers.items(), key=lambda kv: (-kv[1], kv[0]))),
-        repeated=_repeated(tokens, lexicon.stop_words),
+        repeated=_repeated(tokens, lexicon.stop_words | _single_words(lexicon)),
         i_count=sum(len(tokens.positions.get(w, ())) for w in I_WORDS),
         we_count=sum(len(tokens.positions.get(w, ())) for w in WE_WORDS),
         technologies=tuple(
@@ -325,6 +325,10 @@ def _result_figures(answer: str, lexicon: Lexicon) -> tuple[str, ...]:
         if matches(tokens, lexicon.star.get("result", ())):
             figures += [w for w in tokens.words if _is_number(w)]
     return tuple(dict.fromkeys(figures))
+
+
+def _single_words(lexicon: Lexicon) -> frozenset[str]:
+    return frozenset(p for p in (*lexicon.fillers, *lexicon.hedges) if " " not in p)
 
 
 def _repeated(

@@ -23,7 +23,7 @@ class Summary:
 
     per_day: pd.Series  # local date -> attempts, every day from the first to the last
     per_item: pd.DataFrame  # item_id, title, kind, attempts, last_practised, last_confidence
-    questions: pd.DataFrame  # one row per question attempt: local time, title, words, confidence
+    questions: pd.DataFrame  # per question attempt: local time, title, words, confidence, coverage
 
     @property
     def empty(self) -> bool:
@@ -45,6 +45,7 @@ def summarise(history: pd.DataFrame, content: Content, tz: tzinfo) -> Summary:
             "item": history["item_id"].map(base_item),
             "answer": history["answer"],
             "confidence": history["confidence"],
+            "coverage": history.get("coverage", pd.NA),
         }
     )
     if frame.empty:
@@ -86,6 +87,7 @@ def summarise(history: pd.DataFrame, content: Content, tz: tzinfo) -> Summary:
             "title": asked["item"].map(content.title_of),
             "words": asked["answer"].map(word_count).astype("int64"),
             "confidence": asked["confidence"],
+            "coverage": (asked["coverage"] * 100).astype("Float64"),
         }
     ).reset_index(drop=True)
     return Summary(per_day=per_day, per_item=per_item, questions=questions)
@@ -180,11 +182,21 @@ def chart_answer_length(summary: Summary) -> Figure:
     return _per_question_lines(summary, "words", "Answer length over time", "words")
 
 
+def chart_coverage(summary: Summary) -> Figure:
+    """Talking points covered, per question, as the answer coach scored each attempt."""
+    fig = _per_question_lines(
+        summary, "coverage", "Talking-point coverage over time", "coverage (%)"
+    )
+    fig.axes[0].set_ylim(-5, 105)
+    return fig
+
+
 CHARTS = (
     ("attempts-per-day", chart_attempts_per_day),
     ("attempts-per-item", chart_attempts_per_item),
     ("confidence", chart_confidence),
     ("answer-length", chart_answer_length),
+    ("coverage", chart_coverage),
 )
 
 

@@ -67,7 +67,11 @@ def _build_card(
     if isinstance(item, Question):
         mine = frame[frame["item_id"] == item.id]
         qcard = QuestionCard(
-            item, store=history_store, attempts=attempts_from_frame(mine), drafts=draft_store
+            item,
+            store=history_store,
+            attempts=attempts_from_frame(mine),
+            drafts=draft_store,
+            lexicon=content().lexicon,
         )
         _show_read_problems(qcard, report)
         return qcard

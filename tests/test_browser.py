@@ -148,7 +148,7 @@ def test_progress_notebook_shows_charts(
     widths = page.locator(".prep-progress img").evaluate_all(
         "(imgs) => imgs.map((img) => img.naturalWidth)"
     )
-    assert sum(width > 0 for width in widths) >= 4, widths
+    assert sum(width > 0 for width in widths) >= 5, widths
 
 
 def test_answer_with_markup_is_shown_as_text(workbook: Workbook) -> None:

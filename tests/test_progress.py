@@ -94,12 +94,18 @@ def test_question_lengths_and_confidence_series(tmp_path, content):
     assert questions["confidence"].tolist() == [2, 4]
 
 
-def test_all_four_charts_render_to_png(tmp_path, content):
+def test_all_five_charts_render_to_png(tmp_path, content):
     frame = history_with(
         tmp_path, [(datetime(2026, 11, 20, 12, tzinfo=UTC), "past-role", "one answer", None)]
     )
     charts = figures(summarise(frame, content, UTC))
-    assert list(charts) == ["attempts-per-day", "attempts-per-item", "confidence", "answer-length"]
+    assert list(charts) == [
+        "attempts-per-day",
+        "attempts-per-item",
+        "confidence",
+        "answer-length",
+        "coverage",
+    ]
     for fig in charts.values():
         assert png_bytes(fig).startswith(b"\x89PNG")
 
@@ -127,7 +133,7 @@ def test_view_shows_charts_table_and_problems(tmp_path, content):
     view = ProgressView(lambda: report, content, tz=UTC)
     assert view.bug_log.entries == []
     assert view.status.text == "2 saved answers over 2 days."
-    assert len(view.charts.children) == 4
+    assert len(view.charts.children) == 5
     assert all(bytes(image.value).startswith(b"\x89PNG") for image in view.charts.children)
     assert "Your role in past projects" in view.table.value and "3/5" in view.table.value
     assert "line 7" in view.problems.value
@@ -141,7 +147,7 @@ def test_refresh_picks_up_new_answers(data_dir):
     card._on_save(None)
     view.refresh_button.click()
     assert view.status.text.startswith("1 saved answer over 1 day")
-    assert len(view.charts.children) == 4
+    assert len(view.charts.children) == 5
 
 
 def test_unreadable_history_is_a_message(data_dir):
@@ -168,4 +174,4 @@ def test_ten_thousand_rows_build(tmp_path, content):
     frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
     view = ProgressView(lambda: HistoryReport(frame), content, tz=UTC)
     assert view.status.text.startswith("10000 saved answers")
-    assert len(view.charts.children) == 4
+    assert len(view.charts.children) == 5

@@ -8,6 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..coach import Feedback, Lexicon, analyse, compare
 from ..drafts import DraftStore
 from ..errors import HistoryError
 from ..history import SPREADSHEET_CELL_LIMIT, HistoryStore
@@ -27,6 +28,7 @@ from ._common import (
     local_time,
     paragraphs,
 )
+from .feedback_view import feedback_html
 
 SHOWN_ATTEMPTS = 10
 
@@ -76,8 +78,10 @@ class QuestionCard(widgets.VBox):
         timer: TimerControl | None = None,
         tz: tzinfo | None = None,
         drafts: DraftStore | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.question = question
+        self.lexicon = lexicon or Lexicon()
         self.store = store
         self.tz = tz
         self.attempts: list[Attempt] = list(attempts)
@@ -112,6 +116,8 @@ class QuestionCard(widgets.VBox):
         )
         self.save_button.add_class("prep-save")
         self.status = Status()
+        self.feedback = widgets.HTML("")
+        self.feedback.add_class("prep-feedback")
         self.history_view = widgets.HTML(attempts_html(self.attempts, tz))
         self.history_view.add_class("prep-attempts")
         self.bug_log = BugLog()
@@ -135,6 +141,7 @@ class QuestionCard(widgets.VBox):
                 controls,
                 self.status,
                 self.bug_log,
+                self.feedback,
                 self.history_view,
             ]
         )
@@ -162,8 +169,26 @@ class QuestionCard(widgets.VBox):
     @guarded
     def _on_answer_change(self, change: dict[str, Any]) -> None:
         self.length.value = esc(length_summary(change["new"], self.question.target_seconds))
+        self.show_feedback(change["new"])
         if self.autosave is not None:
             self.autosave.changed()
+
+    def analyse(self, text: str) -> Feedback:
+        return analyse(text, self.question, self.lexicon)
+
+    def show_feedback(self, text: str, feedback: Feedback | None = None) -> None:
+        """Show the coach's view of `text`, against the latest saved attempt that differs."""
+        if not text.strip():
+            self.feedback.value = ""
+            return
+        feedback = feedback or self.analyse(text)
+        earlier = next((a for a in reversed(self.attempts) if a.answer != text), None)
+        comparison, when = None, ""
+        if earlier is not None:
+            comparison = compare(feedback, self.analyse(earlier.answer), text, earlier.answer)
+            number = self.attempts.index(earlier) + 1
+            when = f"attempt {number}, {local_time(earlier.recorded_at, self.tz):%d %b %H:%M}"
+        self.feedback.value = feedback_html(feedback, self.lexicon, comparison, when)
 
     @guarded
     def _on_save(self, _button: widgets.Button | None = None) -> None:
@@ -185,12 +210,14 @@ class QuestionCard(widgets.VBox):
             )
             return None
         self.timer.stop()
+        feedback = self.analyse(answer)
         try:
             attempt = self.store.record(
                 self.question.id,
                 answer,
                 seconds=self.timer.seconds,
                 confidence=self.confidence.value,
+                extra=feedback.history_fields(),
             )
         except HistoryError as exc:
             self.status.show(
@@ -201,6 +228,7 @@ class QuestionCard(widgets.VBox):
             self.autosave.clear(self.question.id)
         self.attempts.append(attempt)
         self.history_view.value = attempts_html(self.attempts, self.tz)
+        self.show_feedback(answer, feedback)
         when = local_time(attempt.recorded_at, self.tz).strftime("%H:%M")
         message = f"Saved attempt {len(self.attempts)} at {when}."
         notices = self.store.take_notices()
