@@ -63,7 +63,7 @@ NUMBER_WORDS = frozenset(
 )
 _TOKEN = re.compile(r"[^\W_][\w+#]*(?:['.\-][\w+#]+)*")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*(?:k|m|x|ms|s|h)?$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _SIGNAL_TOKEN = re.compile(r"^(?:\.?[^\W_][\w+#'.\-]*\*?|\*|#|@tech)$")
 I_WORDS = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "myself"})
 WE_WORDS = frozenset({"we", "we're", "we've", "we'd", "we'll", "us", "our", "ours", "ourselves"})
@@ -112,15 +112,21 @@ class Tokens:
 
     words: tuple[str, ...]
     positions: dict[str, tuple[int, ...]]
+    sentences: tuple[int, ...] = ()  # the sentence each word is in, counted from 0
 
     @classmethod
     def of(cls, text: str) -> Tokens:
         cleaned = text.lower().replace("’", "'").replace("%", " percent ")
-        words = tuple(w.rstrip("'.-") for w in _TOKEN.findall(cleaned))
+        words: list[str] = []
+        sentences: list[int] = []
+        for number, sentence in enumerate(_SENTENCE_END.split(cleaned)):
+            found = [w.rstrip("'.-") for w in _TOKEN.findall(sentence)]
+            words += found
+            sentences += [number] * len(found)
         positions: dict[str, list[int]] = {}
         for index, word in enumerate(words):
             positions.setdefault(word, []).append(index)
-        return cls(words, {w: tuple(p) for w, p in positions.items()})
+        return cls(tuple(words), {w: tuple(p) for w, p in positions.items()}, tuple(sentences))
 
 
 def _is_number(word: str) -> bool:
@@ -139,6 +145,7 @@ def _token_matches(pattern: str, word: str, tech: frozenset[str] = frozenset()) 
     return word == pattern
 
 
+@functools.lru_cache(maxsize=8192)
 def _compile(signal: str) -> tuple[str, ...]:
     out = []
     for raw in signal.lower().removeprefix(WEAK).replace("’", "'").split():
@@ -160,7 +167,10 @@ def _find(
 ) -> list[tuple[int, int]]:
     if not pattern:
         return []
-    anchor = next(i for i, p in enumerate(pattern) if p not in _WILD or i == len(pattern) - 1)
+    # look up the most selective word: an exact one if there is one, else a prefix
+    exact = [i for i, p in enumerate(pattern) if p not in _WILD and not p.endswith("*")]
+    fixed = [i for i, p in enumerate(pattern) if p not in _WILD]
+    anchor = (exact or fixed or [len(pattern) - 1])[0]
     first = pattern[anchor]
     if first.endswith("*") or first in _WILD:
         starts = [
@@ -179,6 +189,14 @@ def _find(
     return spans
 
 
+def spans(
+    tokens: Tokens, signals: Iterable[str], tech: frozenset[str] = frozenset()
+) -> list[tuple[int, int]]:
+    """Every (start, end) word span any of the signals matches, in answer order."""
+    found = {span for signal in signals for span in _find(tokens, _compile(signal), tech)}
+    return sorted(found)
+
+
 def matches(
     tokens: Tokens, signals: Iterable[str], tech: frozenset[str] = frozenset()
 ) -> list[str]:
@@ -186,12 +204,9 @@ def matches(
 
     `tech` is the set of one-word technology names the `@tech` token stands for.
     """
-    found: dict[tuple[int, int], str] = {}
-    for signal in signals:
-        for start, end in _find(tokens, _compile(signal), tech):
-            found.setdefault((start, end), " ".join(tokens.words[start:end]))
     seen, out = set(), []
-    for _, text in sorted(found.items()):
+    for start, end in spans(tokens, signals, tech):
+        text = " ".join(tokens.words[start:end])
         if text not in seen:
             seen.add(text)
             out.append(text)
@@ -290,7 +305,7 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
     return Feedback(
         points=points,
         star=star,
-        result_figures=_result_figures(answer, lexicon) if star["result"] else (),
+        result_figures=_result_figures(tokens, lexicon),
         words=words,
         spoken_seconds=speaking_seconds(words),
         target=question.target_seconds,
@@ -317,13 +332,14 @@ def _point(tokens: Tokens, point: TalkingPoint, tech: frozenset[str]) -> PointRe
     )
 
 
-def _result_figures(answer: str, lexicon: Lexicon) -> tuple[str, ...]:
+def _result_figures(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:
     """Numbers said in the sentences that state a result: is the result concrete?"""
-    figures: list[str] = []
-    for sentence in _SENTENCE_END.split(answer):
-        tokens = Tokens.of(sentence)
-        if matches(tokens, lexicon.star.get("result", ())):
-            figures += [w for w in tokens.words if _is_number(w)]
+    stated = {tokens.sentences[start] for start, _ in spans(tokens, lexicon.star.get("result", ()))}
+    figures = [
+        word
+        for word, sentence in zip(tokens.words, tokens.sentences, strict=True)
+        if sentence in stated and _is_number(word)
+    ]
     return tuple(dict.fromkeys(figures))
 
 
