@@ -313,9 +313,7 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
         repeated=_repeated(tokens, lexicon.stop_words | _single_words(lexicon)),
         i_count=sum(len(tokens.positions.get(w, ())) for w in I_WORDS),
         we_count=sum(len(tokens.positions.get(w, ())) for w in WE_WORDS),
-        technologies=tuple(
-            name for name, signals in lexicon.technologies if matches(tokens, signals)
-        ),
+        technologies=_technologies(tokens, lexicon),
     )
 
 
@@ -341,6 +339,18 @@ def _result_figures(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:
         if sentence in stated and _is_number(word)
     ]
     return tuple(dict.fromkeys(figures))
+
+
+def _technologies(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:
+    """Technologies named, in list order; "rails" inside "ruby on rails" is not named twice."""
+    found = [(name, spans(tokens, signals)) for name, signals in lexicon.technologies]
+    found = [(name, where) for name, where in found if where]
+    every = [span for _, where in found for span in where]
+
+    def inside_another(span: tuple[int, int]) -> bool:
+        return any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in every)
+
+    return tuple(name for name, where in found if not all(map(inside_another, where)))
 
 
 def _single_words(lexicon: Lexicon) -> frozenset[str]:

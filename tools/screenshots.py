@@ -201,8 +201,16 @@ SEED: tuple[SeedAttempt, ...] = (
 
 
 def seed_history(data_dir: Path, now: datetime | None = None) -> Path:
-    """Write the made-up history into `data_dir` through the package's own store."""
+    """Write the made-up history into `data_dir` through the package's own store.
+
+    Question attempts carry the coach's figures, as a card would record them.
+    """
+    from prep.coach import analyse
+    from prep.content import load_content
     from prep.history import HistoryStore
+    from prep.models import Question
+
+    content = load_content(ROOT / "data")
 
     now = (now or datetime.now(timezone.utc)).astimezone()  # local time, as a learner sees it
     path = data_dir / "practice_history.csv"
@@ -211,11 +219,16 @@ def seed_history(data_dir: Path, now: datetime | None = None) -> Path:
         day = now - timedelta(days=attempt.days_ago)
         when = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
         store = HistoryStore(path, clock=lambda when=when: when)
+        item = content.get(attempt.item_id.split("/")[0])
+        extra = {}
+        if isinstance(item, Question):
+            extra = analyse(attempt.answer, item, content.lexicon).history_fields()
         store.record(
             attempt.item_id,
             attempt.answer,
             seconds=attempt.seconds,
             confidence=attempt.confidence,
+            extra=extra,
         )
     return path
 
