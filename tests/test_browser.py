@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import lab
 import pytest
 
+from prep.textstats import word_count
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -116,6 +118,13 @@ def test_question_card_saves_answer_to_history(workbook: Workbook) -> None:
     rows = [row for row in _history_rows(workbook.history) if row["item_id"] == "past-role"]
     assert len(rows) == 1, rows
     assert rows[0]["answer"] == answer
+    assert rows[0]["schema_version"] == "2" and rows[0]["word_count"] == str(word_count(answer))
+
+    # the coach's feedback is on the page, with its reasons
+    coach = card.locator(".prep-feedback")
+    coach.locator("summary", has_text="Talking points:").wait_for()
+    assert "Structure (STAR)" in coach.inner_text()
+    assert "Delivery" in coach.inner_text()
 
 
 def test_tip_card_saves_prompt(workbook: Workbook) -> None:

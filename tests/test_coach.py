@@ -251,3 +251,57 @@ def test_feedback_escapes_the_answer(data_dir):
     card = prep.card("past-role")
     card.answer.value = "<script>alert(1)</script> <img src=x onerror=alert(1)> " * 3
     assert "<script" not in card.feedback.value and "<img" not in card.feedback.value
+
+
+RAMBLING_LIMITS = """\
+So, um, basically I use Python, I guess, kind of for everything, you know. It's fine.
+I mean, it's kind of slow sometimes, I guess, but, you know, basically it's fine.
+"""
+
+
+def labelled(answer_id):
+    answers = yaml.safe_load((ROOT / "tests/coach_eval/answers.yaml").read_text())["answers"]
+    return next(a for a in answers if a["id"] == answer_id)
+
+
+@pytest.mark.parametrize(
+    ("answer_id", "kind"),
+    [
+        ("fi-11", "weak"),
+        ("fi-13", "rambling"),
+        ("fi-15", "off-topic"),
+        ("ll-11", "weak"),
+        ("ll-16", "off-topic"),
+        ("fy-11", "weak"),
+        ("fy-13", "rambling"),
+        ("fy-15", "off-topic"),
+    ],
+)
+def test_weak_rambling_and_off_topic_answers_per_question(answer_id, kind):
+    """The points found and missed match a careful reader's labels; rambling is flagged."""
+    entry = labelled(answer_id)
+    assert entry["kind"] == kind
+    feedback = coach(entry["question"], entry["answer"])
+    assert covered(feedback) == set(entry["covers"])
+    assert feedback.coverage <= 0.4
+    if kind == "rambling":
+        assert feedback.fillers_per_100 > 9, feedback.fillers
+        assert feedback.length_verdict in ("on target", "long")
+    else:
+        assert feedback.fillers_per_100 <= 2.5, feedback.fillers
+
+
+def test_rambling_limits_answer_names_the_language_but_not_the_limits():
+    feedback = coach("language-limits", RAMBLING_LIMITS)
+    assert covered(feedback) == {"name-language"}
+    limits = next(p for p in feedback.points if p.id == "concrete-limits")
+    assert limits.matched == ("slow",)  # one weak phrase: heard, but not enough
+    assert feedback.fillers == {
+        "basically": 2,
+        "i guess": 2,
+        "kind of": 2,
+        "you know": 2,
+        "i mean": 1,
+        "um": 1,
+    }
+    assert feedback.star_found == ()
