@@ -82,6 +82,7 @@ class QuestionCard(widgets.VBox):
     ) -> None:
         self.question = question
         self.lexicon = lexicon or Lexicon()
+        self._earlier_feedback: dict[str, Feedback] = {}
         self.store = store
         self.tz = tz
         self.attempts: list[Attempt] = list(attempts)
@@ -185,7 +186,10 @@ class QuestionCard(widgets.VBox):
         earlier = next((a for a in reversed(self.attempts) if a.answer != text), None)
         comparison, when = None, ""
         if earlier is not None:
-            comparison = compare(feedback, self.analyse(earlier.answer), text, earlier.answer)
+            if earlier.attempt_id not in self._earlier_feedback:  # not again on every keystroke
+                self._earlier_feedback[earlier.attempt_id] = self.analyse(earlier.answer)
+            before = self._earlier_feedback[earlier.attempt_id]
+            comparison = compare(feedback, before, text, earlier.answer)
             number = self.attempts.index(earlier) + 1
             when = f"attempt {number}, {local_time(earlier.recorded_at, self.tz):%d %b %H:%M}"
         self.feedback.value = feedback_html(feedback, self.lexicon, comparison, when)
