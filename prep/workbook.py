@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -11,9 +13,21 @@ from . import export, paths
 from .content import CONTENT_FILES, LEXICON_FILE, Content, load_content
 from .drafts import DraftStore
 from .errors import PrepError
-from .history import HistoryReport, HistoryStore, RepairReport, attempts_from_frame, empty_frame
+from .history import (
+    HistoryReport,
+    HistoryStore,
+    RepairReport,
+    attempts_from_frame,
+    empty_frame,
+    now_utc,
+)
 from .models import Question, Tip
+from .schedule import NextItem, pick_for_mock, replay
+from .schedule import next_up as rank_next
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
+from .widgets._common import local_tz
+from .widgets.mock_view import MockInterview
+from .widgets.next_up_view import NextUpView
 
 _stores: dict[Path, HistoryStore] = {}
 _drafts: dict[Path, DraftStore] = {}
@@ -166,3 +180,49 @@ def export_for_spreadsheet(path: str) -> Path:
 def progress() -> ProgressView:
     """Charts and a table of your practice so far."""
     return ProgressView(store().read, content())
+
+
+def _schedule(now: datetime) -> tuple[dict, Content]:
+    """Replay the history into every question's schedule (unreadable lines are skipped)."""
+    data = content()
+    frame = _read_quietly(store()).frame
+    return replay(frame, [q.id for q in data.questions]), data
+
+
+def _next_items() -> tuple[list[NextItem], dict[str, str]]:
+    now = now_utc()
+    states, data = _schedule(now)
+    return rank_next(states, now), {q.id: q.title for q in data.questions}
+
+
+def next_up() -> widgets.VBox:
+    """What to practise now and why: due and overdue questions, new ones, the weakest."""
+    try:
+        return NextUpView(_next_items, tz=local_tz())
+    except PrepError as exc:
+        return MessageCard("What to practise next cannot be shown", str(exc))
+
+
+def mock_interview(questions: int = 3, seed: int | None = None) -> widgets.VBox:
+    """A timed mock interview: due questions first, then a shuffle you can repeat by `seed`."""
+    try:
+        now = now_utc()
+        states, data = _schedule(now)
+        run = seed if seed is not None else random.randrange(1000, 10000)
+        chosen = pick_for_mock(states, now, max(1, questions), run)
+        by_id = {q.id: q for q in data.questions}
+
+        def next_reviews() -> dict[str, datetime | None]:
+            return {qid: state.due for qid, state in _schedule(now_utc())[0].items()}
+
+        return MockInterview(
+            [by_id[qid] for qid in chosen],
+            store=store(),
+            lexicon=data.lexicon,
+            seed=run,
+            next_reviews=next_reviews,
+            drafts=drafts(),
+            tz=local_tz(),
+        )
+    except PrepError as exc:
+        return MessageCard("The mock interview cannot start", str(exc))

@@ -37,6 +37,7 @@ ORDER: list[tuple[str, str]] = [
     ("08-follow-up-email.ipynb", "Follow up with an email"),
     ("09-certifications.ipynb", "Certifications and certificates"),
     ("10-progress.ipynb", "Your progress"),
+    ("11-mock-interview.ipynb", "Mock interview"),
 ]
 
 

@@ -1,0 +1,333 @@
+"""A timed mock interview: one question at a time, a countdown, hints only after answering.
+
+Each answer is saved (mode "mock") the moment it is submitted, so a run abandoned halfway
+keeps everything answered so far. The countdown reads an injectable clock; a hidden
+`Play` widget only refreshes the display, so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..coach import Feedback, Lexicon, analyse
+from ..drafts import DraftStore
+from ..errors import HistoryError
+from ..history import HistoryStore
+from ..models import Attempt, Question
+from ..textstats import format_duration
+from ._common import (
+    Autosave,
+    BugLog,
+    Status,
+    bullets,
+    clause,
+    confidence_picker,
+    esc,
+    guarded,
+    local_time,
+)
+from .feedback_view import feedback_html
+
+
+@dataclass(frozen=True)
+class MockResult:
+    question: Question
+    attempt: Attempt
+    feedback: Feedback
+
+
+def countdown_text(target_seconds: int, elapsed: float) -> tuple[str, bool]:
+    """('1:23 left', False) while in time; ('0:12 over', True) once past the target."""
+    left = target_seconds - elapsed
+    if left >= 0:
+        return f"{format_duration(left)} left", False
+    return f"{format_duration(-left)} over", True
+
+
+class MockInterview(widgets.VBox):
+    """Answer N questions against the clock, then see how it went and when each is due."""
+
+    def __init__(
+        self,
+        questions: Sequence[Question],
+        *,
+        store: HistoryStore,
+        lexicon: Lexicon,
+        seed: int,
+        next_reviews: Callable[[], dict[str, datetime | None]],
+        drafts: DraftStore | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.questions = list(questions)
+        self.store = store
+        self.lexicon = lexicon
+        self.seed = seed
+        self.next_reviews = next_reviews
+        self.clock = clock
+        self.tz = tz
+        self.index = -1  # -1: not started
+        self.started_at = 0.0
+        self.results: list[MockResult] = []
+
+        self.header = widgets.HTML("")
+        self.start_button = widgets.Button(
+            description="Start the interview", button_style="primary", icon="play"
+        )
+        self.start_button.add_class("prep-start")
+        self.prompt = widgets.HTML("")
+        self.countdown = widgets.HTML("")
+        self.countdown.add_class("prep-countdown")
+        self.ticker = widgets.Play(value=0, min=0, max=10**7, step=1, interval=1000)
+        self.ticker.layout.display = "none"
+        self.answer = widgets.Textarea(
+            placeholder="Answer as you would out loud…",
+            layout=widgets.Layout(width="100%", height="10em", display="none"),
+        )
+        self.answer.add_class("prep-answer")
+        self.confidence = confidence_picker()
+        self.confidence.layout.display = "none"
+        self.submit_button = widgets.Button(description="Submit answer", button_style="primary")
+        self.submit_button.add_class("prep-submit")
+        self.submit_button.layout.display = "none"
+        self.status = Status()
+        self.hints = widgets.HTML("")
+        self.hints.add_class("prep-hints")
+        self.next_button = widgets.Button(description="Next question", icon="arrow-right")
+        self.next_button.add_class("prep-next")
+        self.next_button.layout.display = "none"
+        self.summary = widgets.HTML("")
+        self.summary.add_class("prep-mock-summary")
+        self.bug_log = BugLog()
+        self.autosave = (
+            Autosave(self, drafts, lambda: {self._draft_key(): self.answer.value})
+            if drafts
+            else None
+        )
+
+        self.start_button.on_click(self._on_start)
+        self.submit_button.on_click(self._on_submit)
+        self.next_button.on_click(self._on_next)
+        self.ticker.observe(self._on_tick, names="value")
+        self.answer.observe(self._on_answer_change, names="value")
+        super().__init__(
+            [
+                self.header,
+                self.start_button,
+                self.prompt,
+                self.countdown,
+                self.ticker,
+                self.answer,
+                self.confidence,
+                self.submit_button,
+                self.status,
+                self.hints,
+                self.next_button,
+                self.summary,
+                self.bug_log,
+            ]
+        )
+        self.add_class("prep-card")
+        self.add_class("prep-mock")
+        self._show_header()
+        if not self.questions:
+            self.start_button.layout.display = "none"
+            self.status.show("info", "There are no questions to ask yet.")
+
+    # ---- state ---------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Question | None:
+        return self.questions[self.index] if 0 <= self.index < len(self.questions) else None
+
+    @property
+    def elapsed(self) -> float:
+        return self.clock() - self.started_at
+
+    def _draft_key(self) -> str:
+        return f"mock/{self.current.id}" if self.current else "mock/-"
+
+    def _show_header(self) -> None:
+        total = len(self.questions)
+        where = (
+            f"question {self.index + 1} of {total}"
+            if self.current
+            else f"{total} question{'s' if total != 1 else ''}"
+        )
+        self.header.value = (
+            f"<h3 style='margin:0.2em 0'>Mock interview · {where}</h3>"
+            f"<p style='opacity:0.75;margin:0'>Run {self.seed}: "
+            f"<code>prep.mock_interview(seed={self.seed})</code> asks the same questions "
+            "again. Hints stay hidden until you submit; each answer is saved as you submit it."
+            "</p>"
+        )
+
+    # ---- events --------------------------------------------------------------------------
+
+    @guarded
+    def _on_start(self, _button: widgets.Button | None = None) -> None:
+        self.start()
+
+    @guarded
+    def _on_submit(self, _button: widgets.Button | None = None) -> None:
+        self.submit()
+
+    @guarded
+    def _on_next(self, _button: widgets.Button | None = None) -> None:
+        self.next()
+
+    @guarded
+    def _on_tick(self, _change: dict[str, Any]) -> None:
+        self.tick()
+
+    @guarded
+    def _on_answer_change(self, _change: dict[str, Any]) -> None:
+        if self.autosave is not None and self.current is not None:
+            self.autosave.changed()
+
+    # ---- the run -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.start_button.layout.display = "none"
+        self.index = -1
+        self.next()
+
+    def _ask(self, question: Question) -> None:
+        self._show_header()
+        self.prompt.value = (
+            f"<p style='font-size:1.15em;margin:0.4em 0'><strong>{esc(question.prompt)}"
+            "</strong></p>"
+        )
+        self.hints.value = ""
+        self.status.clear()
+        self.answer.disabled = False
+        self.answer.value = ""
+        self.confidence.value = None
+        for widget in (self.answer, self.confidence, self.submit_button):
+            widget.layout.display = None
+        self.next_button.layout.display = "none"
+        if self.autosave is not None:
+            draft = self.autosave.restore().get(self._draft_key())
+            if draft is not None:
+                self.answer.value = draft.text
+                self.status.show(
+                    "info", "Draft restored: you typed this before but had not submitted it."
+                )
+        self.started_at = self.clock()
+        self.ticker.playing = True
+        self.tick()
+
+    def tick(self) -> None:
+        question = self.current
+        if question is None or self.answer.disabled:
+            return
+        text, over = countdown_text(question.target_seconds[1], self.elapsed)
+        color = "var(--jp-error-color1,#c62828)" if over else "inherit"
+        low, high = question.target_seconds
+        self.countdown.value = (
+            f"<span style='font-size:1.3em;color:{color}'><strong>{esc(text)}</strong></span>"
+            f" <span style='opacity:0.75'>(aim for {format_duration(low)}–"
+            f"{format_duration(high)})</span>"
+        )
+
+    def submit(self) -> Attempt | None:
+        question = self.current
+        if question is None or self.answer.disabled:
+            return None
+        answer = self.answer.value
+        if not answer.strip():
+            self.status.show("error", "Nothing to submit yet: type your answer first.")
+            return None
+        seconds = self.elapsed
+        feedback = analyse(answer, question, self.lexicon)
+        try:
+            attempt = self.store.record(
+                question.id,
+                answer,
+                mode="mock",
+                seconds=seconds,
+                confidence=self.confidence.value,
+                extra=feedback.history_fields(),
+            )
+        except HistoryError as exc:
+            self.status.show(
+                "error", f"Not saved: {clause(exc)}. Your answer is still in the field."
+            )
+            return None
+        if self.autosave is not None:
+            self.autosave.clear(self._draft_key())
+        self.ticker.playing = False
+        self.results.append(MockResult(question, attempt, feedback))
+        self.answer.disabled = True
+        self.submit_button.layout.display = "none"
+        self.countdown.value = (
+            f"<span style='opacity:0.75'>Answered in {format_duration(seconds)}.</span>"
+        )
+        self.status.show("ok", f"Saved ({len(self.results)} of {len(self.questions)} answered).")
+        self.hints.value = (
+            "<details open><summary><strong>What a strong answer covers</strong></summary>"
+            f"{bullets(p.text for p in question.talking_points)}</details>"
+            "<details><summary><strong>Example outline</strong></summary>"
+            f"{bullets(question.example_outline)}</details>" + feedback_html(feedback, self.lexicon)
+        )
+        last = self.index == len(self.questions) - 1
+        self.next_button.description = "See how it went" if last else "Next question"
+        self.next_button.layout.display = None
+        return attempt
+
+    def next(self) -> None:
+        self.index += 1
+        question = self.current
+        if question is not None:
+            self._ask(question)
+            return
+        self.finish()
+
+    def finish(self) -> None:
+        self.ticker.playing = False
+        for widget in (self.answer, self.confidence, self.submit_button, self.next_button):
+            widget.layout.display = "none"
+        self.prompt.value = ""
+        self.countdown.value = ""
+        self.hints.value = ""
+        self.status.show("ok", f"Done: {len(self.results)} answers saved.")
+        self.summary.value = summary_html(self.results, self.next_reviews(), self.tz)
+
+
+def summary_html(
+    results: Sequence[MockResult], due: dict[str, datetime | None], tz: tzinfo | None
+) -> str:
+    """The end-of-run table: time used, words, coverage, confidence, next review."""
+    rows = []
+    for result in results:
+        question, attempt, feedback = result.question, result.attempt, result.feedback
+        low, high = question.target_seconds
+        used = format_duration(attempt.seconds or 0)
+        when = due.get(question.id)
+        review = local_time(when, tz).strftime("%a %d %b") if when else ""
+        confidence = f"{attempt.confidence}/5" if attempt.confidence else "—"
+        rows.append(
+            "<tr>"
+            f"<td>{esc(question.title)}</td>"
+            f"<td>{esc(used)} <span style='opacity:0.7'>(aim {format_duration(low)}–"
+            f"{format_duration(high)})</span></td>"
+            f"<td>{feedback.words}</td>"
+            f"<td>{feedback.coverage:.0%}</td>"
+            f"<td>{esc(confidence)}</td>"
+            f"<td>{esc(review)}</td>"
+            "</tr>"
+        )
+    head = "".join(
+        f"<th style='text-align:left;padding-right:1em'>{h}</th>"
+        for h in ("Question", "Time used", "Words", "Coverage", "Confidence", "Next review")
+    )
+    return (
+        "<h4 style='margin:0.6em 0 0.2em 0'>How it went</h4>"
+        f"<table class='prep-mock-table'><tr>{head}</tr>{''.join(rows)}</table>"
+    )

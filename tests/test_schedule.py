@@ -1,0 +1,160 @@
+"""Scheduling by replaying the history through FSRS: due dates, order, time zones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from fsrs import Rating
+
+import prep
+from prep.history import HistoryStore
+from prep.schedule import next_up, pick_for_mock, rating_for, replay
+from prep.widgets.next_up_view import next_up_html
+
+UTC = timezone.utc
+QUESTIONS = ["first-involved", "past-role", "language-limits", "five-years"]
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def history(tmp_path, rows):
+    """rows: (when, question id, confidence, coverage) -> a typed history frame."""
+    store = HistoryStore(tmp_path / "practice_history.csv")
+    for when, item_id, confidence, coverage in rows:
+        store.clock = lambda when=when: when
+        extra = {} if coverage is None else {"coverage": f"{coverage:.2f}"}
+        store.record(item_id, f"answer at {when:%d %H:%M}", confidence=confidence, extra=extra)
+    return store.load()
+
+
+@pytest.mark.parametrize(
+    ("confidence", "coverage", "rating"),
+    [
+        (1, None, Rating.Again),
+        (2, 0.9, Rating.Hard),
+        (3, None, Rating.Good),
+        (4, 0.1, Rating.Good),
+        (5, None, Rating.Easy),
+        (None, 0.2, Rating.Again),
+        (None, 0.5, Rating.Hard),
+        (None, 0.9, Rating.Good),
+        (None, None, Rating.Good),
+    ],
+)
+def test_rating_comes_from_confidence_then_coverage(confidence, coverage, rating):
+    assert rating_for(confidence, coverage)[0] == rating
+
+
+def test_replay_gives_the_expected_due_dates(tmp_path):
+    frame = history(
+        tmp_path,
+        [
+            (T0, "past-role", 3, None),  # Good: two days
+            (T0, "five-years", 1, None),  # Again: one day
+            (T0, "language-limits", 5, None),  # Easy: eight days
+            (T0 + timedelta(days=2), "past-role", 4, None),  # Good again, on time
+        ],
+    )
+    states = replay(frame, QUESTIONS)
+    assert states["first-involved"].due is None
+    assert states["five-years"].due == T0 + timedelta(days=1)
+    assert states["language-limits"].due == T0 + timedelta(days=8)
+    assert states["past-role"].due == T0 + timedelta(days=13)
+    assert states["past-role"].reviews == 2
+    assert states["past-role"].last_reason == "confidence 4/5"
+
+
+def test_a_badly_answered_question_comes_back_sooner(tmp_path):
+    frame = history(
+        tmp_path,
+        [(T0, "past-role", 1, 0.2), (T0, "five-years", 4, 0.9)],
+    )
+    states = replay(frame, QUESTIONS)
+    assert states["past-role"].due < states["five-years"].due
+
+
+def test_coverage_rates_attempts_saved_without_confidence(tmp_path):
+    frame = history(tmp_path, [(T0, "past-role", None, 0.1), (T0, "five-years", None, 0.95)])
+    states = replay(frame, QUESTIONS)
+    assert states["past-role"].last_rating == Rating.Again
+    assert states["five-years"].last_rating == Rating.Good
+    assert states["past-role"].last_reason == "coverage 10%"
+
+
+def test_replay_is_deterministic_and_ignores_file_order(tmp_path):
+    rows = [(T0 + timedelta(days=d), "past-role", c, None) for d, c in [(0, 2), (1, 3), (4, 4)]]
+    forward = replay(history(tmp_path / "a", rows), QUESTIONS)
+    backward = replay(history(tmp_path / "b", rows[::-1]), QUESTIONS)
+    assert forward["past-role"].due == backward["past-role"].due
+
+
+def test_next_up_orders_overdue_due_new_weak_later(tmp_path):
+    frame = history(
+        tmp_path,
+        [
+            (T0 - timedelta(days=10), "past-role", 3, 0.8),  # due T0-8d: overdue
+            (T0 - timedelta(days=1, hours=1), "five-years", 1, 0.9),  # due just now: due
+            (T0 - timedelta(hours=1), "language-limits", 2, 0.3),  # due tomorrow, weak
+        ],
+    )
+    items = next_up(replay(frame, QUESTIONS), T0)
+    assert [(i.question_id, i.status) for i in items] == [
+        ("past-role", "overdue"),
+        ("five-years", "due"),
+        ("first-involved", "new"),
+        ("language-limits", "weak"),
+    ]
+    assert items[0].reason == "overdue by 8 days (last rated confidence 3/5)"
+    assert items[2].reason == "never practised"
+    assert items[3].reason == "weak: recent coverage 30%, recent confidence 2.0/5"
+
+
+def test_a_never_seen_question_is_listed_even_with_a_long_history(tmp_path):
+    rows = [(T0 + timedelta(days=d), "past-role", 4, 0.9) for d in range(0, 30, 3)]
+    items = next_up(replay(history(tmp_path, rows), QUESTIONS), T0 + timedelta(days=30))
+    assert {i.question_id for i in items if i.status == "new"} == {
+        "first-involved",
+        "language-limits",
+        "five-years",
+    }
+
+
+def test_dst_and_time_zones_do_not_move_due_dates(tmp_path):
+    """Europe/London leaves summer time on 25 Oct 2026; Auckland is 13 hours ahead."""
+    before_change = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 00:30 BST on the 25th
+    frame = history(tmp_path, [(before_change, "past-role", 3, None)])
+    state = replay(frame, QUESTIONS)["past-role"]
+    assert state.due == before_change + timedelta(days=2)  # 48 real hours, whatever the clocks
+    now = before_change + timedelta(days=2, minutes=1)
+    assert next_up(replay(frame, QUESTIONS), now)[0].status == "due"
+    london = next_up_html(next_up({"past-role": state}, now), {}, ZoneInfo("Europe/London"))
+    auckland = next_up_html(next_up({"past-role": state}, now), {}, ZoneInfo("Pacific/Auckland"))
+    assert "Mon 26 Oct, 23:30" in london  # GMT after the change
+    assert "Tue 27 Oct, 12:30" in auckland
+
+
+def test_mock_picks_due_first_then_a_repeatable_shuffle(tmp_path):
+    frame = history(tmp_path, [(T0 - timedelta(days=5), "five-years", 2, None)])
+    states = replay(frame, QUESTIONS)
+    first = pick_for_mock(states, T0, 4, seed=11)
+    assert first[0] == "five-years"
+    assert first == pick_for_mock(states, T0, 4, seed=11)
+    shuffles = {tuple(pick_for_mock(states, T0, 4, seed=s)[1:]) for s in range(20)}
+    assert len(shuffles) > 1
+    assert len(pick_for_mock(states, T0, 2, seed=11)) == 2
+
+
+def test_public_next_up_reads_the_real_history(data_dir):
+    HistoryStore(data_dir / "practice_history.csv").record("past-role", "x", confidence=1)
+    view = prep.next_up()
+    statuses = {i.question_id: i.status for i in view.items}
+    assert statuses["first-involved"] == "new"
+    assert statuses["past-role"] in ("weak", "later")
+    assert "Practise <strong>How you got into computer science</strong> next." in view.table.value
+
+
+def test_next_up_survives_an_unreadable_history(data_dir):
+    (data_dir / "practice_history.csv").write_bytes("attempt_id,caf\xe9\n".encode("cp1252"))
+    view = prep.next_up()
+    assert [i.status for i in view.items] == ["new"] * 4  # the schedule starts afresh
