@@ -242,3 +242,27 @@ def _seed_history(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             store = HistoryStore(path, clock=lambda when=when: when)
             answer = f"Attempt {week + 1} at {item_id},\nwith more detail each time."
             store.record(item_id, answer, seconds=60 + 10 * n, confidence=2 + week)
+
+
+def test_mock_interview_runs_two_questions(workbook: Workbook) -> None:
+    """Issue 5: start a mock run, answer two questions against the clock, both saved."""
+    page = workbook.open("11-mock-interview.ipynb", selector=".prep-mock")
+    mock = page.locator(".prep-mock").first
+    mock.locator("button", has_text="Start the interview").click()
+    tokens = []
+    for number in (1, 2):
+        mock.locator("h3", has_text=f"question {number} of 3").wait_for()
+        mock.locator(".prep-countdown", has_text="left").wait_for()
+        assert mock.locator(".prep-hints").inner_text().strip() == ""  # hidden until answered
+        token = f"mock-{uuid.uuid4().hex[:10]}"
+        tokens.append(token)
+        mock.locator(".prep-answer textarea").fill(f"As a result we shipped it in 3 weeks. {token}")
+        mock.locator("button", has_text="Submit answer").click()
+        mock.locator(".prep-status", has_text=f"Saved ({number} of 3 answered)").wait_for()
+        assert "What a strong answer covers" in mock.locator(".prep-hints").inner_text()
+        mock.locator("button", has_text="Next question").click()
+    # the learner stops here, halfway through: both answers are in the history
+    lab.wait_for_file_text(workbook.history, tokens[1], timeout=TIMEOUT_S)
+    rows = [row for row in _history_rows(workbook.history) if row["mode"] == "mock"]
+    assert [any(t in row["answer"] for t in tokens) for row in rows] == [True, True]
+    assert all(row["seconds"] != "" for row in rows)
