@@ -319,3 +319,20 @@ def test_hand_edited_shapes_are_reported_and_nothing_is_rewritten(store, edit):
     else:
         assert [(p.line, message in p.message) for p in report.problems] == [(line, True)]
     assert store.path.read_bytes() == before
+
+
+def test_a_save_landing_during_a_read_is_not_half_seen(store, monkeypatch):
+    """The fast path reads the file by name; if it grew meanwhile, one snapshot is parsed."""
+    store.record("past-role", "first")
+    real_read_csv = pd.read_csv
+    other = HistoryStore(store.path)
+
+    def read_while_another_notebook_saves(*args, **kwargs):
+        frame = real_read_csv(*args, **kwargs)
+        other.record("past-role", "saved during the read")
+        return frame
+
+    monkeypatch.setattr(pd, "read_csv", read_while_another_notebook_saves)
+    report = store.read()
+    assert list(report.frame["answer"]) == ["first", "saved during the read"]
+    assert report.problems == ()
