@@ -3,18 +3,86 @@
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 import matplotlib
 
 matplotlib.use("Agg")  # figures are rendered to PNG bytes; no GUI backend, no pyplot state
+import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from .content import Content
 from .textstats import word_count
+
+DEFAULT_WEEKLY_GOAL = 3
+WEEKLY_GOAL_ITEM = "expert-advice/weekly-goal"
+_FIRST_NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Habit:
+    """The practice habit: streaks of days in a row, and this week against the goal."""
+
+    today: date
+    current_streak: int  # days in a row up to today (or up to yesterday, if not yet today)
+    longest_streak: int
+    days_this_week: int  # days with practice since Monday
+    weekly_goal: int
+    goal_is_yours: bool  # False: the default, because no goal was saved on the habit page
+
+
+def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
+    """(current, longest) runs of consecutive practice days.
+
+    The current streak still counts when today has no practice yet, as long as yesterday
+    did: the day is not over.
+    """
+    practised = sorted(set(days))
+    longest = run = 0
+    previous: date | None = None
+    for day in practised:
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = day
+    current = 0
+    day = today if today in practised else today - timedelta(days=1)
+    have = set(practised)
+    while day in have:
+        current += 1
+        day -= timedelta(days=1)
+    return current, longest
+
+
+def weekly_goal(history: pd.DataFrame) -> tuple[int, bool]:
+    """The goal the learner saved on the habit page (its first number), else the default."""
+    notes = history.loc[history["item_id"] == WEEKLY_GOAL_ITEM, "answer"]
+    for note in reversed(list(notes)):
+        match = _FIRST_NUMBER.search(str(note))
+        if match and 1 <= int(match.group()) <= 50:
+            return int(match.group()), True
+    return DEFAULT_WEEKLY_GOAL, False
+
+
+def habit(history: pd.DataFrame, tz: tzinfo, today: date) -> Habit:
+    days = set(history["recorded_at"].dt.tz_convert(tz).dt.date)
+    current, longest = streaks(days, today)
+    monday = today - timedelta(days=today.weekday())
+    goal, yours = weekly_goal(history)
+    return Habit(
+        today=today,
+        current_streak=current,
+        longest_streak=longest,
+        days_this_week=sum(monday <= d <= today for d in days),
+        weekly_goal=goal,
+        goal_is_yours=yours,
+    )
 
 
 @dataclass(frozen=True)
@@ -24,6 +92,7 @@ class Summary:
     per_day: pd.Series  # local date -> attempts, every day from the first to the last
     per_item: pd.DataFrame  # item_id, title, kind, attempts, last_practised, last_confidence
     questions: pd.DataFrame  # per question attempt: local time, title, words, confidence, coverage
+    habit: Habit | None = None
 
     @property
     def empty(self) -> bool:
@@ -35,8 +104,11 @@ def base_item(item_id: str) -> str:
     return item_id.split("/", 1)[0]
 
 
-def summarise(history: pd.DataFrame, content: Content, tz: tzinfo) -> Summary:
+def summarise(
+    history: pd.DataFrame, content: Content, tz: tzinfo, today: date | None = None
+) -> Summary:
     """Summarise a typed history frame (see `history.DTYPES`) in the learner's time zone."""
+    today = today or datetime.now(tz).date()
     local = history["recorded_at"].dt.tz_convert(tz)
     frame = pd.DataFrame(
         {
@@ -90,7 +162,12 @@ def summarise(history: pd.DataFrame, content: Content, tz: tzinfo) -> Summary:
             "coverage": (asked["coverage"] * 100).astype("Float64"),
         }
     ).reset_index(drop=True)
-    return Summary(per_day=per_day, per_item=per_item, questions=questions)
+    return Summary(
+        per_day=per_day,
+        per_item=per_item,
+        questions=questions,
+        habit=habit(history, tz, today),
+    )
 
 
 def _safe_get(content: Content, item_id: str) -> object | None:
@@ -103,7 +180,10 @@ def _safe_get(content: Content, item_id: str) -> object | None:
 # ---- charts --------------------------------------------------------------------------------
 
 _FIGSIZE = (6.2, 3.4)
-_FACE = "#ffffff"
+# Transparent figures with mid-grey text and lines read well on JupyterLab's light and dark
+# themes alike (a PNG cannot follow the theme, so it must suit both).
+_FACE = "none"
+_INK = "#777777"
 
 
 def _figure() -> tuple[Figure, object]:
@@ -191,7 +271,46 @@ def chart_coverage(summary: Summary) -> Figure:
     return fig
 
 
+CALENDAR_WEEKS = 26
+_GREENS = ListedColormap(["#b7e1b0", "#7cc47a", "#3f9d4a", "#1f6f2e"])
+
+
+def chart_calendar(summary: Summary) -> Figure:
+    """Practice days over the last half year, a square a day, with the habit in the title."""
+    assert summary.habit is not None
+    habit = summary.habit
+    today = habit.today
+    start = today - timedelta(days=today.weekday(), weeks=CALENDAR_WEEKS - 1)
+    counts = {d: int(n) for d, n in summary.per_day.items()}
+    grid = np.full((7, CALENDAR_WEEKS), np.nan)
+    for offset in range((today - start).days + 1):
+        day = start + timedelta(days=offset)
+        grid[day.weekday(), offset // 7] = counts.get(day, 0)
+    fig = Figure(figsize=(6.2, 2.3), dpi=100, facecolor=_FACE, layout="constrained")
+    ax = fig.add_subplot()
+    cmap = _GREENS.with_extremes(under="#9e9e9e40", bad="#00000000")
+    high = max(1, int(np.nanmax(grid)) if not np.all(np.isnan(grid)) else 1)
+    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0.5, vmax=max(high, 1.5))
+    ax.set_yticks([0, 2, 4], ["Mon", "Wed", "Fri"])
+    months = [
+        (offset // 7, (start + timedelta(days=offset)).strftime("%b"))
+        for offset in range((today - start).days + 1)
+        if (start + timedelta(days=offset)).day == 1
+    ]
+    ax.set_xticks([m[0] for m in months], [m[1] for m in months])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    goal = f"{habit.days_this_week} of {habit.weekly_goal} days this week"
+    ax.set_title(
+        f"Practice days · streak {habit.current_streak} (longest {habit.longest_streak}) · {goal}",
+        fontsize=10,
+    )
+    return fig
+
+
 CHARTS = (
+    ("calendar", chart_calendar),
     ("attempts-per-day", chart_attempts_per_day),
     ("attempts-per-item", chart_attempts_per_item),
     ("confidence", chart_confidence),
@@ -205,7 +324,18 @@ def figures(summary: Summary) -> dict[str, Figure]:
     return {name: build(summary) for name, build in CHARTS}
 
 
+def _ink(fig: Figure) -> None:
+    """Grey every text, tick and axis line, so the chart reads on light and dark themes."""
+    for text in fig.findobj(Text):
+        text.set_color(_INK)
+    for ax in fig.axes:
+        ax.tick_params(colors=_INK)
+        for spine in ax.spines.values():
+            spine.set_edgecolor(_INK)
+
+
 def png_bytes(fig: Figure) -> bytes:
+    _ink(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", facecolor=fig.get_facecolor())
+    fig.savefig(buffer, format="png", transparent=True)
     return buffer.getvalue()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -11,7 +11,15 @@ import pytest
 import prep
 from prep import workbook
 from prep.history import HistoryReport, HistoryStore, Problem, empty_frame
-from prep.progress import figures, png_bytes, summarise
+from prep.progress import (
+    DEFAULT_WEEKLY_GOAL,
+    figures,
+    habit,
+    png_bytes,
+    streaks,
+    summarise,
+    weekly_goal,
+)
 from prep.widgets import ProgressView
 
 UTC = timezone.utc
@@ -94,12 +102,13 @@ def test_question_lengths_and_confidence_series(tmp_path, content):
     assert questions["confidence"].tolist() == [2, 4]
 
 
-def test_all_five_charts_render_to_png(tmp_path, content):
+def test_all_six_charts_render_to_png(tmp_path, content):
     frame = history_with(
         tmp_path, [(datetime(2026, 11, 20, 12, tzinfo=UTC), "past-role", "one answer", None)]
     )
     charts = figures(summarise(frame, content, UTC))
     assert list(charts) == [
+        "calendar",
         "attempts-per-day",
         "attempts-per-item",
         "confidence",
@@ -132,8 +141,9 @@ def test_view_shows_charts_table_and_problems(tmp_path, content):
     report = HistoryReport(frame, (Problem(7, "has 3 fields where the header has 8; skipped"),))
     view = ProgressView(lambda: report, content, tz=UTC)
     assert view.bug_log.entries == []
-    assert view.status.text == "2 saved answers over 2 days."
-    assert len(view.charts.children) == 5
+    assert view.status.text.startswith("2 saved answers over 2 days. Streak: ")
+    assert "practice days (a starting goal" in view.status.text
+    assert len(view.charts.children) == 6
     assert all(bytes(image.value).startswith(b"\x89PNG") for image in view.charts.children)
     assert "Your role in past projects" in view.table.value and "3/5" in view.table.value
     assert "line 7" in view.problems.value
@@ -147,7 +157,7 @@ def test_refresh_picks_up_new_answers(data_dir):
     card._on_save(None)
     view.refresh_button.click()
     assert view.status.text.startswith("1 saved answer over 1 day")
-    assert len(view.charts.children) == 5
+    assert len(view.charts.children) == 6
 
 
 def test_unreadable_history_is_a_message(data_dir):
@@ -174,4 +184,74 @@ def test_ten_thousand_rows_build(tmp_path, content):
     frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
     view = ProgressView(lambda: HistoryReport(frame), content, tz=UTC)
     assert view.status.text.startswith("10000 saved answers")
-    assert len(view.charts.children) == 5
+    assert len(view.charts.children) == 6
+
+
+# ---- the habit: streaks and the weekly goal ----------------------------------------------
+
+
+def days(*spec):
+    return {date(2026, m, d) for m, d in spec}
+
+
+@pytest.mark.parametrize(
+    ("practised", "today", "current", "longest"),
+    [
+        (set(), date(2026, 11, 24), 0, 0),
+        (days((11, 24)), date(2026, 11, 24), 1, 1),
+        (days((11, 23)), date(2026, 11, 24), 1, 1),  # today is not over yet
+        (days((11, 22)), date(2026, 11, 24), 0, 1),
+        (days((10, 30), (10, 31), (11, 1), (11, 2)), date(2026, 11, 2), 4, 4),  # month end
+        (days((12, 31), (1, 1)) | {date(2027, 1, 1)}, date(2027, 1, 1), 2, 2),  # year end
+        (days((11, 1), (11, 2), (11, 3), (11, 10), (11, 11)), date(2026, 11, 11), 2, 3),
+    ],
+)
+def test_streaks(practised, today, current, longest):
+    assert streaks(practised, today) == (current, longest)
+
+
+def test_streaks_follow_the_learners_time_zone(tmp_path):
+    """The same two saves are consecutive days in London but a day apart in Auckland."""
+    frame = history_with(
+        tmp_path,
+        [
+            (datetime(2026, 11, 22, 10, 0, tzinfo=UTC), "past-role", "a", None),
+            (datetime(2026, 11, 23, 11, 30, tzinfo=UTC), "past-role", "b", None),
+        ],
+    )
+    london = habit(frame, ZoneInfo("Europe/London"), date(2026, 11, 24))
+    auckland = habit(frame, ZoneInfo("Pacific/Auckland"), date(2026, 11, 24))  # 22nd, 24th
+    assert (london.current_streak, london.longest_streak) == (2, 2)
+    assert (auckland.current_streak, auckland.longest_streak) == (1, 1)
+
+
+def test_weekly_goal_comes_from_the_habit_page(tmp_path):
+    frame = history_with(tmp_path, [(datetime(2026, 11, 20, tzinfo=UTC), "past-role", "x", None)])
+    assert weekly_goal(frame) == (DEFAULT_WEEKLY_GOAL, False)
+    frame = history_with(
+        tmp_path / "b",
+        [
+            (datetime(2026, 11, 20, tzinfo=UTC), "expert-advice/weekly-goal", "2 a week", None),
+            (datetime(2026, 11, 21, tzinfo=UTC), "expert-advice/weekly-goal", "five, say 5", None),
+        ],
+    )
+    assert weekly_goal(frame) == (5, True)
+
+
+def test_days_this_week_count_from_monday(tmp_path):
+    rows = [
+        (datetime(2026, 11, d, 12, tzinfo=UTC), "past-role", f"answer {d}", None)
+        for d in (20, 22, 23, 23, 24)  # Fri, Sun, Mon, Mon, Tue
+    ]
+    result = habit(history_with(tmp_path, rows), UTC, date(2026, 11, 24))
+    assert result.days_this_week == 2
+    assert result.current_streak == 3
+
+
+def test_charts_are_transparent_for_dark_themes(tmp_path):
+    frame = history_with(tmp_path, [(datetime(2026, 11, 20, 12, tzinfo=UTC), "past-role", "x", 3)])
+    summary = summarise(frame, workbook.content(), UTC, date(2026, 11, 24))
+    for name, fig in figures(summary).items():
+        image = png_bytes(fig)
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+        assert image[25] == 6, name  # RGBA: the page's own background shows through

@@ -99,7 +99,8 @@ class ProgressView(widgets.VBox):
         days = int((self.summary.per_day > 0).sum())
         self.status.show(
             "ok",
-            f"{total} saved answer{_s(total)} over {days} day{_s(days)}.",
+            f"{total} saved answer{_s(total)} over {days} day{_s(days)}. "
+            + habit_sentence(self.summary),
         )
         images = []
         for name, fig in figures(self.summary).items():
@@ -109,6 +110,23 @@ class ProgressView(widgets.VBox):
             images.append(image)
         self.charts.children = tuple(images)
         self.table.value = items_table_html(self.summary)
+
+
+def habit_sentence(summary: Summary) -> str:
+    """Streaks and the week against the goal, in words (the calendar chart shows the same)."""
+    habit = summary.habit
+    if habit is None:
+        return ""
+    whose = (
+        "your goal"
+        if habit.goal_is_yours
+        else "a starting goal: set your own on the start-here page"
+    )
+    return (
+        f"Streak: {habit.current_streak} day{_s(habit.current_streak)} in a row (longest "
+        f"{habit.longest_streak}). This week: {habit.days_this_week} of "
+        f"{habit.weekly_goal} practice days ({whose})."
+    )
 
 
 def _problems_html(report: HistoryReport) -> str:
