@@ -14,8 +14,11 @@ from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
+from ..coach import Feedback, Lexicon, analyse
 from ..drafts import Debouncer, DraftStore
-from ..errors import DraftError
+from ..errors import DraftError, HistoryError
+from ..history import HistoryStore
+from ..models import Attempt, Question
 from ..textstats import format_duration
 
 log = logging.getLogger("prep")
@@ -276,3 +279,25 @@ class Autosave:
 
 def draft_time(moment: datetime, tz: tzinfo | None = None) -> str:
     return local_time(moment, tz).strftime("%a %d %b, %H:%M")
+
+
+def record_answer(
+    card: Any,
+    store: HistoryStore,
+    question: Question,
+    answer: str,
+    lexicon: Lexicon,
+    **fields: Any,
+) -> tuple[Attempt, Feedback] | None:
+    """Save an answer to a question with the coach's figures in its row.
+
+    On failure the card's status says why in plain words and None comes back; the
+    answer stays in the field because nothing here touches it.
+    """
+    feedback = analyse(answer, question, lexicon)
+    try:
+        attempt = store.record(question.id, answer, extra=feedback.history_fields(), **fields)
+    except HistoryError as exc:
+        card.status.show("error", f"Not saved: {clause(exc)}. Your answer is still in the field.")
+        return None
+    return attempt, feedback

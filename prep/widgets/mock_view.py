@@ -15,9 +15,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..coach import Feedback, Lexicon, analyse
+from ..coach import Feedback, Lexicon
 from ..drafts import DraftStore
-from ..errors import HistoryError
 from ..history import HistoryStore
 from ..models import Attempt, Question
 from ..textstats import format_duration
@@ -26,11 +25,11 @@ from ._common import (
     BugLog,
     Status,
     bullets,
-    clause,
     confidence_picker,
     esc,
     guarded,
     local_time,
+    record_answer,
 )
 from .feedback_view import feedback_html
 
@@ -245,21 +244,19 @@ class MockInterview(widgets.VBox):
             self.status.show("error", "Nothing to submit yet: type your answer first.")
             return None
         seconds = self.elapsed
-        feedback = analyse(answer, question, self.lexicon)
-        try:
-            attempt = self.store.record(
-                question.id,
-                answer,
-                mode="mock",
-                seconds=seconds,
-                confidence=self.confidence.value,
-                extra=feedback.history_fields(),
-            )
-        except HistoryError as exc:
-            self.status.show(
-                "error", f"Not saved: {clause(exc)}. Your answer is still in the field."
-            )
+        saved = record_answer(
+            self,
+            self.store,
+            question,
+            answer,
+            self.lexicon,
+            mode="mock",
+            seconds=seconds,
+            confidence=self.confidence.value,
+        )
+        if saved is None:
             return None
+        attempt, feedback = saved
         if self.autosave is not None:
             self.autosave.clear(self._draft_key())
         self.ticker.playing = False

@@ -10,7 +10,6 @@ import ipywidgets as widgets
 
 from ..coach import Feedback, Lexicon, analyse, compare
 from ..drafts import DraftStore
-from ..errors import HistoryError
 from ..history import SPREADSHEET_CELL_LIMIT, HistoryStore
 from ..models import Attempt, Question
 from ..textstats import format_duration, length_summary, word_count
@@ -20,13 +19,13 @@ from ._common import (
     Status,
     TimerControl,
     bullets,
-    clause,
     confidence_picker,
     draft_time,
     esc,
     guarded,
     local_time,
     paragraphs,
+    record_answer,
 )
 from .feedback_view import feedback_html
 
@@ -214,20 +213,18 @@ class QuestionCard(widgets.VBox):
             )
             return None
         self.timer.stop()
-        feedback = self.analyse(answer)
-        try:
-            attempt = self.store.record(
-                self.question.id,
-                answer,
-                seconds=self.timer.seconds,
-                confidence=self.confidence.value,
-                extra=feedback.history_fields(),
-            )
-        except HistoryError as exc:
-            self.status.show(
-                "error", f"Not saved: {clause(exc)}. Your answer is still in the field."
-            )
+        saved = record_answer(
+            self,
+            self.store,
+            self.question,
+            answer,
+            self.lexicon,
+            seconds=self.timer.seconds,
+            confidence=self.confidence.value,
+        )
+        if saved is None:
             return None
+        attempt, feedback = saved
         if self.autosave is not None:
             self.autosave.clear(self.question.id)
         self.attempts.append(attempt)
