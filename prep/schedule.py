@@ -83,15 +83,17 @@ def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, Card
     fsrs = scheduler()
     wanted = history[history["item_id"].isin(question_ids)]
     ordered = wanted.sort_values("recorded_at", kind="stable")  # ties keep file order
-    coverage = ordered["coverage"] if "coverage" in ordered else pd.Series(pd.NA, ordered.index)
+    if "coverage" not in ordered:
+        ordered = ordered.assign(coverage=pd.NA)
+    groups = dict(tuple(ordered.groupby("item_id", sort=False)))  # one pass, not one per id
     states: dict[str, CardState] = {}
     for number, question_id in enumerate(question_ids, 1):
-        rows = ordered[ordered["item_id"] == question_id]
+        rows = groups.get(question_id, ordered.iloc[0:0])
         card: Card | None = None
         rating: Rating | None = None
         reason = ""
         for when, confidence, cover in zip(
-            rows["recorded_at"], rows["confidence"], coverage[rows.index], strict=True
+            rows["recorded_at"], rows["confidence"], rows["coverage"], strict=True
         ):
             conf = None if pd.isna(confidence) else int(confidence)
             rating, reason = rating_for(conf, _value(cover))
@@ -99,7 +101,7 @@ def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, Card
                 card = Card(card_id=number, due=when.to_pydatetime())
             card, _log = fsrs.review_card(card, rating, review_datetime=when.to_pydatetime())
         recent = rows.tail(RECENT)
-        covers = [c for c in (_value(v) for v in coverage[recent.index]) if c is not None]
+        covers = [c for c in (_value(v) for v in recent["coverage"]) if c is not None]
         confidences = [int(c) for c in recent["confidence"] if not pd.isna(c)]
         states[question_id] = CardState(
             question_id=question_id,
