@@ -118,6 +118,7 @@ def summarise(
             "answer": history["answer"],
             "confidence": history["confidence"],
             "coverage": history.get("coverage", pd.NA),
+            "word_count": history.get("word_count", pd.NA),
         }
     )
     if frame.empty:
@@ -157,7 +158,7 @@ def summarise(
             "when": asked["when"],
             "item_id": asked["item"],
             "title": asked["item"].map(content.title_of),
-            "words": asked["answer"].map(word_count).astype("int64"),
+            "words": _words(asked),
             "confidence": asked["confidence"],
             "coverage": (asked["coverage"] * 100).astype("Float64"),
         }
@@ -168,6 +169,19 @@ def summarise(
         questions=questions,
         habit=habit(history, tz, today),
     )
+
+
+def _words(asked: pd.DataFrame) -> pd.Series:
+    """Words per answer: the count saved with the attempt, counted afresh only where missing.
+
+    Rows saved since the answer coach carry `word_count`; older rows and hand-edited blanks
+    are counted here, with the same function the coach uses.
+    """
+    words = pd.Series(asked["word_count"], index=asked.index, dtype="Int64")
+    missing = words.isna()
+    if missing.any():
+        words[missing] = asked.loc[missing, "answer"].map(word_count)
+    return words.astype("int64")
 
 
 def _safe_get(content: Content, item_id: str) -> object | None:

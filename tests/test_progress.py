@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -255,3 +256,21 @@ def test_charts_are_transparent_for_dark_themes(tmp_path):
         image = png_bytes(fig)
         assert image[:8] == b"\x89PNG\r\n\x1a\n"
         assert image[25] == 6, name  # RGBA: the page's own background shows through
+
+
+def test_answer_length_uses_the_saved_word_count_and_counts_older_rows(
+    tmp_path, content, monkeypatch
+):
+    module = importlib.import_module("prep.progress")  # prep.progress is also a function
+    counted = []
+    real = module.word_count
+    monkeypatch.setattr(module, "word_count", lambda text: counted.append(text) or real(text))
+    store = HistoryStore(tmp_path / "h.csv")
+    store.clock = lambda: datetime(2026, 11, 20, 9, tzinfo=UTC)
+    store.record("past-role", "three words here")  # saved before the coach: no word_count
+    store.clock = lambda: datetime(2026, 11, 21, 9, tzinfo=UTC)
+    store.record("past-role", "four words said here", extra={"word_count": "4"})
+    summary = summarise(store.load(), content, UTC, date(2026, 11, 24))
+    assert list(summary.questions["words"]) == [3, 4]
+    assert str(summary.questions["words"].dtype) == "int64"
+    assert counted == ["three words here"]  # the coach's saved count is not redone
