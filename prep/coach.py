@@ -83,6 +83,12 @@ class Lexicon:
     technologies: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name shown, its signals)
 
     @functools.cached_property
+    def not_repeats(self) -> frozenset[str]:
+        """Words left out of "most repeated": stop words, and one-word fillers (counted apart)."""
+        fillers = {p for p in (*self.fillers, *self.hedges) if " " not in p}
+        return self.stop_words | fillers
+
+    @functools.cached_property
     def tech_words(self) -> frozenset[str]:
         """One-word technology signals: what `@tech` in a signal phrase matches."""
         words = {name.lower().lstrip(".") for name, _ in self.technologies}
@@ -310,7 +316,7 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
         spoken_seconds=speaking_seconds(words),
         target=question.target_seconds,
         fillers=dict(sorted(fillers.items(), key=lambda kv: (-kv[1], kv[0]))),
-        repeated=_repeated(tokens, lexicon.stop_words | _single_words(lexicon)),
+        repeated=_repeated(tokens, lexicon.not_repeats),
         i_count=sum(len(tokens.positions.get(w, ())) for w in I_WORDS),
         we_count=sum(len(tokens.positions.get(w, ())) for w in WE_WORDS),
         technologies=_technologies(tokens, lexicon),
@@ -351,10 +357,6 @@ def _technologies(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:
         return any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in every)
 
     return tuple(name for name, where in found if not all(map(inside_another, where)))
-
-
-def _single_words(lexicon: Lexicon) -> frozenset[str]:
-    return frozenset(p for p in (*lexicon.fillers, *lexicon.hedges) if " " not in p)
 
 
 def _repeated(
