@@ -28,12 +28,14 @@ import io
 import os
 import sys
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import filelock
+import numpy as np
 import pandas as pd
 
 from .errors import HistoryEncodingError, HistoryError, HistoryLockedError, HistoryWriteError
@@ -701,14 +703,17 @@ def _parse_fast(source: str | Path, schema: Schema) -> pd.DataFrame | None:
     try:
         frame = pd.read_csv(
             buffer,
-            dtype=str,
+            # numbers are parsed by the C parser: any value it cannot take (a word, 3.5
+            # as a whole number) sends the file down the slow path, which words it
+            dtype=_FAST_DTYPES,
             keep_default_na=False,
+            na_values=_FAST_BLANKS,
             engine="c",
             on_bad_lines="error",
             skip_blank_lines=True,
             encoding=encoding,
         )
-    except (pd.errors.ParserError, ValueError, csv.Error):
+    except (pd.errors.ParserError, ValueError, TypeError, OverflowError, csv.Error):
         return None
     if isinstance(source, Path) and source.stat().st_size != size:
         return None  # another notebook appended meanwhile: read one snapshot the slow way
@@ -722,6 +727,12 @@ def _parse_fast(source: str | Path, schema: Schema) -> pd.DataFrame | None:
             return None
     frame, bad = _typed(frame, schema)
     return None if bad.any() else frame
+
+
+_FAST_DTYPES = defaultdict(  # text, unless the workbook knows the column holds numbers
+    lambda: str, {**{column: "Int64" for column in INT_COLUMNS}, **DERIVED_NUMBERS}
+)
+_FAST_BLANKS = {column: [""] for column in (*INT_COLUMNS, *DERIVED_NUMBERS)}
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -871,7 +882,11 @@ def _to_times(values: pd.Series) -> pd.Series:
 
 
 def _to_ints(values: pd.Series, column: str) -> pd.Series:
-    numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
+    """Whole numbers in range (confidence 1-5, seconds from 0); anything else is NA."""
+    if values.dtype == "Int64":
+        numbers = values.astype("Float64")
+    else:
+        numbers = pd.to_numeric(values.where(values != "", None), errors="coerce")
     whole = numbers.where(numbers.isna() | (numbers == numbers.round()))
     if column == "confidence":
         low, high = CONFIDENCE_RANGE
@@ -882,35 +897,42 @@ def _to_ints(values: pd.Series, column: str) -> pd.Series:
 
 
 def _typed(frame: pd.DataFrame, schema: Schema = SCHEMA) -> tuple[pd.DataFrame, pd.Series]:
-    """Convert the text frame to `DTYPES`; return it with a mask of rows that failed."""
-    frame = frame.copy()
+    """Convert the text frame to `DTYPES`; return it with a mask of rows that failed.
+
+    Number columns the fast path's parser already typed are only range-checked.
+    """
     columns = schema.columns
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = ""
-    bad = pd.Series(False, index=frame.index)
+    bad = np.zeros(len(frame), dtype=bool)
     for column in ("attempt_id", "item_id"):
-        bad |= frame[column].str.strip() == ""
-    bad |= frame["attempt_id"] == "attempt_id"  # a repeated header
+        values = frame[column].to_numpy() if column in frame.columns else ()
+        bad |= np.fromiter((not v or v.isspace() for v in values), bool, len(frame))
+    if "attempt_id" in frame.columns:
+        bad |= (frame["attempt_id"] == "attempt_id").to_numpy()  # a repeated header
     times = _to_times(frame["recorded_at"]).dt.as_unit("ns")
-    bad |= times.isna()
+    bad |= times.isna().to_numpy()
     out = {}
-    for column in frame.columns:
-        if column == "recorded_at":
+    for column in [*columns, *(c for c in frame.columns if c not in columns)]:
+        if column not in frame.columns:
+            out[column] = pd.Series("", index=frame.index, dtype="string")
+        elif column == "recorded_at":
             out[column] = times
         elif column in INT_COLUMNS:
             numbers = _to_ints(frame[column], column)
-            bad |= numbers.isna() & (frame[column] != "")
+            if frame[column].dtype == "Int64":
+                bad |= (numbers.isna() & frame[column].notna()).to_numpy()
+            else:
+                bad |= (numbers.isna() & (frame[column] != "")).to_numpy()
             out[column] = numbers
         elif column in DERIVED_NUMBERS:
-            numbers = pd.to_numeric(frame[column].where(frame[column] != "", None), errors="coerce")
-            out[column] = numbers.astype("float64").astype(DERIVED_NUMBERS[column])
+            values = frame[column]
+            if not pd.api.types.is_numeric_dtype(values):
+                values = pd.to_numeric(values.where(values != "", None), errors="coerce")
+            out[column] = values.astype("float64").astype(DERIVED_NUMBERS[column])
         else:
             out[column] = frame[column].astype("string")
-    ordered = [*columns, *(c for c in frame.columns if c not in columns)]
-    typed = pd.DataFrame(out)[ordered]
+    typed = pd.DataFrame(out, index=frame.index)
     typed.loc[typed["mode"] == "", "mode"] = "practice"
-    return typed, bad
+    return typed, pd.Series(bad, index=frame.index)
 
 
 def attempts_from_frame(frame: pd.DataFrame) -> list[Attempt]:
