@@ -72,6 +72,11 @@ def weekly_goal(history: pd.DataFrame) -> tuple[int, bool]:
 
 def habit(history: pd.DataFrame, tz: tzinfo, today: date) -> Habit:
     days = set(history["recorded_at"].dt.tz_convert(tz).dt.date)
+    return habit_from_days(days, history, today)
+
+
+def habit_from_days(days: set[date], history: pd.DataFrame, today: date) -> Habit:
+    """The habit from the local days practised (the goal comes from the history's notes)."""
     current, longest = streaks(days, today)
     monday = today - timedelta(days=today.weekday())
     goal, yours = weekly_goal(history)
@@ -85,14 +90,40 @@ def habit(history: pd.DataFrame, tz: tzinfo, today: date) -> Habit:
     )
 
 
+TREND_POINTS = 12  # attempts kept per question for its trend sparkline
+FIRST_AND_RECENT = 3  # attempts averaged for "where you started" and "where you are now"
+STALE_DAYS = 14  # a question not practised for this long needs work
+WEAK_COVERAGE = 50.0  # % of talking points
+WEAK_CONFIDENCE = 2
+SPOTLIGHT = 5  # entries per "most improved" / "needs work" list
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A question picked out for the learner, and the reason in words."""
+
+    item_id: str
+    title: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class Summary:
-    """Everything the progress view shows, computed once from the history."""
+    """Everything the progress view shows, computed once from the history.
+
+    `habit` and `calendar` always describe all the practice; the rest follows the
+    filters (`since`, `until`, `item`) given to `summarise`.
+    """
 
     per_day: pd.Series  # local date -> attempts, every day from the first to the last
     per_item: pd.DataFrame  # item_id, title, kind, attempts, last_practised, last_confidence
     questions: pd.DataFrame  # per question attempt: local time, title, words, confidence, coverage
     habit: Habit | None = None
+    weekly: pd.DataFrame | None = None  # Monday -> attempts, minutes, days (every week)
+    question_stats: pd.DataFrame | None = None  # one row per question in the content
+    calendar: pd.Series | None = None  # local date -> attempts, all practice, unfiltered
+    improved: tuple[Spot, ...] = ()
+    needs_work: tuple[Spot, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -104,71 +135,120 @@ def base_item(item_id: str) -> str:
     return item_id.split("/", 1)[0]
 
 
+def _by_unique(values: pd.Series, function) -> np.ndarray:
+    """`values.map(function)`, calling it once per distinct value (ids repeat a lot)."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([function(v) for v in uniques] + [None], dtype=object)
+    return mapped[codes]  # code -1 (missing) picks the trailing None
+
+
+def _local_days(when_utc: pd.Series, tz: tzinfo) -> pd.Series:
+    """Each time's local calendar day, as a tz-naive midnight (vectorised, no date objects)."""
+    return when_utc.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+
+
+def _distinct_dates(days: pd.Series) -> set[date]:
+    return set(pd.DatetimeIndex(days.unique()).date) if len(days) else set()
+
+
+def _counts_per_day(days: pd.Series) -> pd.Series:
+    if days.empty:
+        return pd.Series(dtype="int64")
+    counts = days.value_counts()
+    every = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
+    return pd.Series(counts.reindex(every, fill_value=0).to_numpy(), index=every.date)
+
+
 def summarise(
-    history: pd.DataFrame, content: Content, tz: tzinfo, today: date | None = None
+    history: pd.DataFrame,
+    content: Content,
+    tz: tzinfo,
+    today: date | None = None,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    item: str | None = None,
 ) -> Summary:
-    """Summarise a typed history frame (see `history.DTYPES`) in the learner's time zone."""
+    """Summarise a typed history frame (see `history.DTYPES`) in the learner's time zone.
+
+    `since` and `until` (local dates, both included) and `item` (a question or tip id)
+    narrow everything except the habit and the calendar, which are about all practice.
+    """
     today = today or datetime.now(tz).date()
-    local = history["recorded_at"].dt.tz_convert(tz)
+    all_days = _local_days(history["recorded_at"], tz)
+    items = pd.Series(_by_unique(history["item_id"], base_item), index=history.index)
+    keep = pd.Series(True, index=history.index)
+    if since is not None:
+        keep &= all_days >= pd.Timestamp(since)
+    if until is not None:
+        keep &= all_days <= pd.Timestamp(until)
+    if item is not None:
+        keep &= items == item
     frame = pd.DataFrame(
         {
-            "when": local,
-            "day": local.dt.date,
-            "item": history["item_id"].map(base_item),
+            "when": history["recorded_at"].dt.tz_convert(tz),
+            "day": all_days,
+            "item": items,
             "answer": history["answer"],
+            "seconds": history["seconds"],
             "confidence": history["confidence"],
-            "coverage": history.get("coverage", pd.NA),
-            "word_count": history.get("word_count", pd.NA),
+            "coverage": history.get("coverage", pd.Series(pd.NA, index=history.index)),
+            "word_count": history.get("word_count", pd.Series(pd.NA, index=history.index)),
         }
+    )[keep.to_numpy()]
+
+    questions = _question_attempts(frame, content)
+    narrowed = since is not None or until is not None
+    shown = [q.id for q in content.questions if item is None or q.id == item]
+    stats = question_stats(questions, content, shown)
+    return Summary(
+        per_day=_counts_per_day(frame["day"]),
+        per_item=_per_item(frame, content),
+        questions=questions,
+        habit=habit_from_days(_distinct_dates(all_days), history, today),
+        weekly=weekly(frame),
+        question_stats=stats,
+        calendar=_counts_per_day(all_days),
+        improved=most_improved(stats),
+        needs_work=needs_work(
+            stats, today, untried="not practised in these dates" if narrowed else "not tried yet"
+        ),
     )
+
+
+def _per_item(frame: pd.DataFrame, content: Content) -> pd.DataFrame:
+    columns = ["item_id", "title", "kind", "attempts", "last_practised", "last_confidence"]
     if frame.empty:
-        per_day = pd.Series(dtype="int64")
-    else:
-        counts = frame.groupby("day").size()
-        days = pd.date_range(min(counts.index), max(counts.index), freq="D").date
-        per_day = counts.reindex(days, fill_value=0)
-
-    order = {item.id: n for n, item in enumerate(content.items())}
-    rows = []
-    for item_id, group in frame.groupby("item", sort=False):
-        rated = group["confidence"].dropna()
-        rows.append(
-            {
-                "item_id": item_id,
-                "title": content.title_of(item_id),
-                "kind": getattr(_safe_get(content, item_id), "kind", "unknown"),
-                "attempts": len(group),
-                "last_practised": group["when"].max(),
-                "last_confidence": rated.iloc[-1] if len(rated) else pd.NA,
-            }
-        )
+        return pd.DataFrame(columns=columns)
+    grouped = frame.groupby("item", sort=False)
     per_item = pd.DataFrame(
-        rows,
-        columns=["item_id", "title", "kind", "attempts", "last_practised", "last_confidence"],
-    )
-    if not per_item.empty:
-        per_item = per_item.sort_values(
-            "item_id", key=lambda s: s.map(lambda i: order.get(i, len(order)))
-        ).reset_index(drop=True)
+        {
+            "attempts": grouped.size(),
+            "last_practised": grouped["when"].max(),
+            "last_confidence": grouped["confidence"].last(),  # the last *given* rating
+        }
+    ).reset_index(names="item_id")
+    per_item.insert(1, "title", per_item["item_id"].map(content.title_of))
+    kinds = per_item["item_id"].map(lambda i: getattr(_safe_get(content, i), "kind", "unknown"))
+    per_item.insert(2, "kind", kinds)
+    order = {entry.id: n for n, entry in enumerate(content.items())}
+    ranks = per_item["item_id"].map(lambda i: order.get(i, len(order)))
+    return per_item.iloc[np.argsort(ranks.to_numpy(), kind="stable")].reset_index(drop=True)
 
+
+def _question_attempts(frame: pd.DataFrame, content: Content) -> pd.DataFrame:
     question_ids = {q.id for q in content.questions}
     asked = frame[frame["item"].isin(question_ids)]
-    questions = pd.DataFrame(
+    return pd.DataFrame(
         {
             "when": asked["when"],
             "item_id": asked["item"],
-            "title": asked["item"].map(content.title_of),
+            "title": _by_unique(asked["item"], content.title_of),
             "words": _words(asked),
             "confidence": asked["confidence"],
-            "coverage": (asked["coverage"] * 100).astype("Float64"),
+            "coverage": (asked["coverage"].astype("Float64") * 100).round(1),
         }
     ).reset_index(drop=True)
-    return Summary(
-        per_day=per_day,
-        per_item=per_item,
-        questions=questions,
-        habit=habit(history, tz, today),
-    )
 
 
 def _words(asked: pd.DataFrame) -> pd.Series:
@@ -182,6 +262,120 @@ def _words(asked: pd.DataFrame) -> pd.Series:
     if missing.any():
         words[missing] = asked.loc[missing, "answer"].map(word_count)
     return words.astype("int64")
+
+
+def weekly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Attempts, minutes timed and practice days per week (weeks start on Monday).
+
+    Minutes count only attempts with a recorded time (the card's timer or a mock run).
+    """
+    columns = ["attempts", "minutes", "days"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns, dtype="float64")
+    monday = frame["day"] - pd.to_timedelta(frame["day"].dt.day_of_week, unit="D")
+    seconds = frame["seconds"].astype("Float64").fillna(0).astype("float64")
+    grouped = pd.DataFrame({"week": monday, "seconds": seconds, "day": frame["day"]}).groupby(
+        "week"
+    )
+    table = pd.DataFrame(
+        {
+            "attempts": grouped.size(),
+            "minutes": grouped["seconds"].sum() / 60,
+            "days": grouped["day"].nunique(),
+        }
+    )
+    every = pd.date_range(table.index.min(), table.index.max(), freq="7D")
+    table = table.reindex(every, fill_value=0)
+    table.index = every.date
+    return table
+
+
+def question_stats(
+    questions: pd.DataFrame, content: Content, ids: list[str] | None = None
+) -> pd.DataFrame:
+    """One row per question in the content, tried or not: counts, latest and change.
+
+    `first_*` and `recent_*` average the first and the last few scored attempts (up to
+    `FIRST_AND_RECENT`, at most half each); `*_change` is recent minus first and only
+    exists with two or more.
+    The trends are the last `TREND_POINTS` scores, oldest first, for sparklines. `ids`
+    picks (and orders) the questions; the default is every question in the content.
+    """
+    ids = [q.id for q in content.questions] if ids is None else ids
+    grouped = questions.groupby("item_id", sort=False)
+    table = pd.DataFrame(index=pd.Index(ids, name="item_id"))
+    table["title"] = [content.title_of(i) for i in ids]
+    table["attempts"] = grouped.size().reindex(ids, fill_value=0)
+    table["last_practised"] = grouped["when"].max().reindex(ids)
+    for column in ("coverage", "confidence"):
+        scored = questions.dropna(subset=[column])[["item_id", column]]
+        scored[column] = scored[column].astype("float64")
+        by_item = scored.groupby("item_id", sort=False)[column]
+        count = by_item.size().reindex(ids, fill_value=0)
+        table[f"latest_{column}"] = by_item.last().reindex(ids)
+        # up to FIRST_AND_RECENT tries at each end, and never the same try at both ends
+        position = by_item.cumcount()
+        size = by_item.transform("size")
+        ends = np.minimum(FIRST_AND_RECENT, np.maximum(1, size // 2))
+        first = scored.loc[position < ends, column].groupby(scored["item_id"]).mean()
+        recent = scored.loc[position >= size - ends, column].groupby(scored["item_id"]).mean()
+        table[f"first_{column}"] = first.reindex(ids)
+        table[f"recent_{column}"] = recent.reindex(ids)
+        change = table[f"recent_{column}"] - table[f"first_{column}"]
+        table[f"{column}_change"] = change.where(count >= 2)
+        trend = by_item.tail(TREND_POINTS).groupby(scored["item_id"]).agg(tuple)
+        table[f"{column}_trend"] = [trend.get(i, ()) for i in ids]
+    return table.reset_index()
+
+
+def most_improved(stats: pd.DataFrame, limit: int = SPOTLIGHT) -> tuple[Spot, ...]:
+    """Questions whose coverage (else confidence) rose most from the first tries to now."""
+    spots = []
+    for row in stats.itertuples(index=False):
+        coverage, confidence = row.coverage_change, row.confidence_change
+        gain = coverage if pd.notna(coverage) and coverage > 0 else None
+        lift = confidence if pd.notna(confidence) and confidence > 0 else None
+        if gain is None and lift is None:
+            continue
+        parts = []
+        if gain is not None:
+            parts.append(f"coverage {row.first_coverage:.0f}% → {row.recent_coverage:.0f}%")
+        if lift is not None:
+            parts.append(f"confidence {row.first_confidence:.1f} → {row.recent_confidence:.1f}")
+        # rank on coverage points; a confidence point counts as 20 (one step of five)
+        score = (gain or 0) + 20 * (lift or 0)
+        spots.append((score, Spot(row.item_id, row.title, ", ".join(parts))))
+    spots.sort(key=lambda pair: -pair[0])
+    return tuple(spot for _score, spot in spots[:limit])
+
+
+def needs_work(
+    stats: pd.DataFrame, today: date, limit: int = SPOTLIGHT, untried: str = "not tried yet"
+) -> tuple[Spot, ...]:
+    """Questions to practise next: never tried, weak lately, slipping, or left for a while."""
+    spots = []
+    for row in stats.itertuples(index=False):
+        if row.attempts == 0:
+            spots.append((0, 0.0, Spot(row.item_id, row.title, untried)))
+            continue
+        reasons, weakness = [], 0.0
+        if pd.notna(row.recent_coverage) and row.recent_coverage < WEAK_COVERAGE:
+            reasons.append(f"covers {row.recent_coverage:.0f}% of the talking points lately")
+            weakness += WEAK_COVERAGE - row.recent_coverage
+        if pd.notna(row.latest_confidence) and row.latest_confidence <= WEAK_CONFIDENCE:
+            reasons.append(f"last rated {row.latest_confidence:.0f}/5")
+            weakness += 20 * (WEAK_CONFIDENCE + 1 - row.latest_confidence)
+        if pd.notna(row.coverage_change) and row.coverage_change < 0:
+            reasons.append(f"coverage down {-row.coverage_change:.0f} points from your first tries")
+            weakness += -row.coverage_change
+        idle = (today - row.last_practised.date()).days
+        if idle >= STALE_DAYS:
+            reasons.append(f"not practised for {idle} days")
+            weakness += idle
+        if reasons:
+            spots.append((1, -weakness, Spot(row.item_id, row.title, "; ".join(reasons))))
+    spots.sort(key=lambda entry: entry[:2])
+    return tuple(entry[2] for entry in spots[:limit])
 
 
 def _safe_get(content: Content, item_id: str) -> object | None:
@@ -200,8 +394,20 @@ _FACE = "none"
 _INK = "#777777"
 
 
-def _figure() -> tuple[Figure, object]:
-    fig = Figure(figsize=_FIGSIZE, dpi=100, facecolor=_FACE, layout="constrained")
+# Fixed margins: a layout engine measuring every label costs more than drawing the chart.
+_MARGINS = {"left": 0.11, "right": 0.97, "bottom": 0.13, "top": 0.9}
+
+
+def _figure(*, fit_labels: bool = False) -> tuple[Figure, object]:
+    """A transparent figure with one axes; `fit_labels` sizes margins to long tick labels."""
+    fig = Figure(
+        figsize=_FIGSIZE,
+        dpi=100,
+        facecolor=_FACE,
+        layout="constrained" if fit_labels else None,
+    )
+    if not fit_labels:
+        fig.subplots_adjust(**_MARGINS)
     ax = fig.add_subplot()
     ax.set_facecolor(_FACE)
     ax.spines[["top", "right"]].set_visible(False)
@@ -218,19 +424,33 @@ def _date_axis(ax: object, first: pd.Timestamp, last: pd.Timestamp) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[attr-defined]
 
 
-def chart_attempts_per_day(summary: Summary) -> Figure:
-    fig, ax = _figure()
-    days = pd.to_datetime(pd.Series(summary.per_day.index))
-    ax.bar(days, summary.per_day.to_numpy(), width=0.8, color="#3b7dd8")
-    ax.set_title("Attempts per day")
-    ax.set_ylabel("attempts")
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    _date_axis(ax, days.min(), days.max())
+def chart_practice_per_week(summary: Summary) -> Figure:
+    """Attempts and minutes timed per week, one above the other on the same weeks."""
+    fig = Figure(figsize=(6.2, 3.6), dpi=100, facecolor=_FACE)
+    fig.subplots_adjust(**_MARGINS, hspace=0.25)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    table = summary.weekly if summary.weekly is not None else pd.DataFrame()
+    weeks = pd.to_datetime(pd.Series(table.index, dtype="object"))
+    if len(weeks):
+        edges = np.append(weeks.to_numpy(), (weeks.iloc[-1] + pd.Timedelta(days=7)).to_datetime64())
+        for ax, column, color, label in (
+            (top, "attempts", "#3b7dd8", "attempts"),
+            (bottom, "minutes", "#d8833b", "minutes timed"),
+        ):
+            # one filled outline per panel: as cheap to draw at 500 weeks as at 5
+            ax.stairs(table[column].to_numpy(dtype=float), edges, fill=True, color=color)
+            ax.set_ylabel(label)
+        _date_axis(bottom, weeks.iloc[0], weeks.iloc[-1] + pd.Timedelta(days=7))
+    for ax in (top, bottom):
+        ax.set_facecolor(_FACE)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+    top.set_title("Practice per week")
     return fig
 
 
 def chart_attempts_per_item(summary: Summary) -> Figure:
-    fig, ax = _figure()
+    fig, ax = _figure(fit_labels=True)
     items = summary.per_item.iloc[::-1]
     colors = ["#3b7dd8" if kind == "question" else "#8a6fd1" for kind in items["kind"]]
     ax.barh(items["title"], items["attempts"], color=colors)
@@ -241,13 +461,50 @@ def chart_attempts_per_item(summary: Summary) -> Figure:
     return fig
 
 
+TREND_BUCKETS = 120  # most points a trend line draws; more attempts are averaged per period
+_PERIODS = (("D", "daily"), ("W", "weekly"), ("M", "monthly"), ("Q", "quarterly"), ("Y", "yearly"))
+
+
+def trend_points(questions: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    """Per question, its `column` over time: every attempt, or means per period when many.
+
+    Returns (frame of title, when, value; how the values were taken). A line never
+    draws more than `TREND_BUCKETS` points, so charts cost the same at any history size.
+    """
+    data = questions.dropna(subset=[column])
+    frame = pd.DataFrame(
+        {
+            "title": data["title"],
+            "when": data["when"].dt.tz_localize(None),
+            "value": data[column].astype("float64"),
+        }
+    )
+    if frame.empty or frame.groupby("title").size().max() <= TREND_BUCKETS:
+        return frame, "each attempt"
+    first, last = frame["when"].min(), frame["when"].max()
+    # the finest period that keeps every line short enough (years always do)
+    freq, name = next(
+        (freq, name)
+        for freq, name in _PERIODS
+        if (last.to_period(freq) - first.to_period(freq)).n < TREND_BUCKETS or freq == "Y"
+    )
+    period = frame["when"].dt.to_period(freq).dt.start_time
+    means = (
+        frame.assign(when=period)
+        .groupby(["title", "when"], sort=False)["value"]
+        .mean()
+        .reset_index()
+    )
+    return means, f"{name} mean"
+
+
 def _per_question_lines(summary: Summary, column: str, title: str, ylabel: str) -> Figure:
     fig, ax = _figure()
-    data = summary.questions.dropna(subset=[column])
-    when = data["when"].dt.tz_localize(None)
-    for name, group in data.groupby("title", sort=False):
-        ax.plot(when[group.index], group[column].astype(float), marker="o", label=name)
-    if data.empty:
+    points, taken = trend_points(summary.questions, column)
+    for name, group in points.groupby("title", sort=False):
+        dots = "o" if len(group) <= 40 else None
+        ax.plot(group["when"], group["value"], marker=dots, markersize=4, label=name)
+    if points.empty:
         ax.text(
             0.5,
             0.5,
@@ -259,8 +516,8 @@ def _per_question_lines(summary: Summary, column: str, title: str, ylabel: str) 
         )
     else:
         ax.legend(fontsize=7, frameon=False, loc="best")
-        _date_axis(ax, when.min(), when.max())
-    ax.set_title(title)
+        _date_axis(ax, points["when"].min(), points["when"].max())
+    ax.set_title(title if taken == "each attempt" else f"{title} ({taken})")
     ax.set_ylabel(ylabel)
     return fig
 
@@ -295,12 +552,14 @@ def chart_calendar(summary: Summary) -> Figure:
     habit = summary.habit
     today = habit.today
     start = today - timedelta(days=today.weekday(), weeks=CALENDAR_WEEKS - 1)
-    counts = {d: int(n) for d, n in summary.per_day.items()}
+    calendar = summary.calendar if summary.calendar is not None else summary.per_day
+    counts = {d: int(n) for d, n in calendar.items() if d >= start}
     grid = np.full((7, CALENDAR_WEEKS), np.nan)
     for offset in range((today - start).days + 1):
         day = start + timedelta(days=offset)
         grid[day.weekday(), offset // 7] = counts.get(day, 0)
-    fig = Figure(figsize=(6.2, 2.3), dpi=100, facecolor=_FACE, layout="constrained")
+    fig = Figure(figsize=(6.2, 2.3), dpi=100, facecolor=_FACE)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.08, top=0.86)
     ax = fig.add_subplot()
     cmap = _GREENS.with_extremes(under="#9e9e9e40", bad="#00000000")
     high = max(1, int(np.nanmax(grid)) if not np.all(np.isnan(grid)) else 1)
@@ -325,11 +584,11 @@ def chart_calendar(summary: Summary) -> Figure:
 
 CHARTS = (
     ("calendar", chart_calendar),
-    ("attempts-per-day", chart_attempts_per_day),
-    ("attempts-per-item", chart_attempts_per_item),
+    ("practice-per-week", chart_practice_per_week),
+    ("coverage", chart_coverage),
     ("confidence", chart_confidence),
     ("answer-length", chart_answer_length),
-    ("coverage", chart_coverage),
+    ("attempts-per-item", chart_attempts_per_item),
 )
 
 
@@ -351,5 +610,6 @@ def _ink(fig: Figure) -> None:
 def png_bytes(fig: Figure) -> bytes:
     _ink(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", transparent=True)
+    # light compression: the PNG is shown once and thrown away, so speed beats size
+    fig.savefig(buffer, format="png", transparent=True, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()

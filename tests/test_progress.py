@@ -110,11 +110,11 @@ def test_all_six_charts_render_to_png(tmp_path, content):
     charts = figures(summarise(frame, content, UTC))
     assert list(charts) == [
         "calendar",
-        "attempts-per-day",
-        "attempts-per-item",
+        "practice-per-week",
+        "coverage",
         "confidence",
         "answer-length",
-        "coverage",
+        "attempts-per-item",
     ]
     for fig in charts.values():
         assert png_bytes(fig).startswith(b"\x89PNG")
