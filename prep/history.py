@@ -182,15 +182,15 @@ def attempt_fields(attempt: Attempt, version: str = SCHEMA_VERSION) -> dict[str,
     return fields
 
 
-def explain_os_error(exc: OSError, path: Path) -> str:
-    """Say in plain words why the history could not be written."""
+def explain_os_error(exc: OSError, path: Path, doing: str = "write to") -> str:
+    """Say in plain words why the history could not be written (or read: `doing="read"`)."""
     reasons = {
         errno.ENOSPC: "the disk is full",
         errno.EDQUOT: "your disk quota is used up",
         errno.EFBIG: "the file has reached the largest size this system allows",
         errno.EROFS: "the disk is read-only",
-        errno.EACCES: f"you do not have permission to write to {path}",
-        errno.EPERM: f"you do not have permission to write to {path}",
+        errno.EACCES: f"you do not have permission to {doing} {path}",
+        errno.EPERM: f"you do not have permission to {doing} {path}",
         errno.EIO: "the disk reported an error while saving",
         errno.ENOENT: f"the folder {path.parent} does not exist",
         errno.ENOTDIR: f"{path.parent} is not a folder (PREP_DATA_DIR should name a folder)",
@@ -512,7 +512,7 @@ class HistoryStore:
             return HistoryReport(empty_frame(self.schema))
         except OSError as exc:
             raise HistoryError(
-                f"could not read {self.path}: {explain_os_error(exc, self.path)}"
+                f"could not read {self.path}: {explain_os_error(exc, self.path, 'read')}"
             ) from exc
         return parse_history(raw, self.path, self.schema)
 
