@@ -45,3 +45,7 @@ class HistoryEncodingError(HistoryError):
 
 class DraftError(PrepError):
     """An unsaved draft could not be written or read; the typed text is still in the field."""
+
+
+class AnswerBookError(PrepError):
+    """The answer book could not be written; the message says why in plain words."""
