@@ -3,10 +3,11 @@
 Notebooks call these functions one line at a time, e.g. `prep.card("past-role")`.
 """
 
-from .errors import ContentError, HistoryError, PrepError
+from .errors import AnswerBookError, ContentError, HistoryError, PrepError
 from .workbook import (
     backup_history,
     card,
+    export_answer_book,
     export_for_spreadsheet,
     history,
     history_problems,
@@ -19,11 +20,13 @@ from .workbook import (
 )
 
 __all__ = [
+    "AnswerBookError",
     "ContentError",
     "HistoryError",
     "PrepError",
     "backup_history",
     "card",
+    "export_answer_book",
     "export_for_spreadsheet",
     "history",
     "history_problems",

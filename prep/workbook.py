@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 
-from . import export, paths
+from . import answer_book, cohort, export, paths
 from .content import CONTENT_FILES, LEXICON_FILE, Content, load_content
 from .drafts import DraftStore
 from .errors import PrepError
@@ -26,6 +28,7 @@ from .schedule import NextItem, pick_for_mock, replay
 from .schedule import next_up as rank_next
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 from .widgets._common import local_tz
+from .widgets.cohort_view import CohortView
 from .widgets.mock_view import MockInterview
 from .widgets.next_up_view import NextUpView
 
@@ -177,9 +180,27 @@ def export_for_spreadsheet(path: str) -> Path:
     return written
 
 
-def progress() -> ProgressView:
-    """Charts and a table of your practice so far."""
-    return ProgressView(store().read, content())
+def progress(*sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> widgets.VBox:
+    """Your practice so far; or, given history files or folders of them, learners side by side.
+
+    `prep.progress()` shows your own dashboard. `prep.progress("cohort/")` or
+    `prep.progress(["ana.csv", "ben.csv"])` compares learners (their files are only read).
+    """
+    if not sources:
+        return ProgressView(store().read, content())
+    files = cohort.history_files(sources)
+    return CohortView(list(zip(cohort.learner_names(files), files, strict=True)), content())
+
+
+def export_answer_book(path: str) -> tuple[Path, Path]:
+    """Write your best and latest answer to every question, with the coach's notes.
+
+    `path` names the Markdown file (`.md` is added if missing); an HTML copy, easier to
+    print, goes beside it. Returns both paths.
+    """
+    markdown, page = answer_book.write_answer_book(store(), content(), path)
+    print(f"Wrote your answer book to {markdown} (and {page.name} beside it, to print)")
+    return markdown, page
 
 
 def _schedule(now: datetime) -> tuple[dict, Content]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+import prep
 from prep import workbook
 from prep.history import HistoryReport, HistoryStore, empty_frame
 from prep.progress import (
@@ -24,7 +25,8 @@ from prep.progress import (
     summarise,
     trend_points,
 )
-from prep.widgets import ProgressView
+from prep.widgets import ProgressView, _common
+from prep.widgets.cohort_view import CohortView
 from prep.widgets.progress_view import days_ago, sparkline
 
 UTC = timezone.utc
@@ -391,3 +393,47 @@ def test_ten_thousand_rows_filter_and_redraw(content):
     view.item.value = ids[0]
     assert view.status.text.startswith("2500 saved answers")
     assert len(view.charts.children) == 6 and view.bug_log.entries == []
+
+
+# ---- one call each: the cohort, the answer book, the time zone -----------------------------
+
+
+def test_progress_with_files_or_a_folder_compares_learners(data_dir, tmp_path):
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for name, answers in (("ana", 2), ("ben", 1)):
+        store = HistoryStore(folder / f"{name}.csv")
+        for n in range(answers):
+            store.record("past-role", f"answer {n}", confidence=3)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for view in (prep.progress(folder), prep.progress([folder / "ana.csv", folder / "ben.csv"])):
+        assert isinstance(view, CohortView)
+        assert view.status.text.startswith("2 learners, 3 answers saved")
+    assert isinstance(prep.progress(), ProgressView)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_progress_of_a_missing_folder_names_it(data_dir, tmp_path):
+    with pytest.raises(prep.PrepError, match="nowhere"):
+        prep.progress(tmp_path / "nowhere")
+
+
+def test_answer_book_is_one_call(data_dir, tmp_path, capsys):
+    card = prep.card("past-role")
+    card.answer.value = "I led the API work and we shipped it in six weeks."
+    card._on_save(None)
+    markdown, page = prep.export_answer_book(str(tmp_path / "answer-book"))
+    assert markdown == tmp_path / "answer-book.md" and page == tmp_path / "answer-book.html"
+    assert "I led the API work" in markdown.read_text(encoding="utf-8")
+    assert "I led the API work" in page.read_text(encoding="utf-8")
+    assert "Wrote your answer book to" in capsys.readouterr().out
+
+
+def test_local_time_zone_keeps_daylight_saving_rules(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    zone = _common.local_tz()
+    assert datetime(2026, 7, 1, tzinfo=zone).utcoffset() == timedelta(hours=2)
+    assert datetime(2026, 1, 1, tzinfo=zone).utcoffset() == timedelta(hours=1)
+    monkeypatch.setenv("TZ", "not a zone")
+    monkeypatch.setattr(_common, "LOCALTIME", "/nonexistent/localtime")
+    assert _common.local_tz().utcoffset(None) is not None  # today's offset, as a last resort

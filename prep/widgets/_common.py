@@ -6,8 +6,10 @@ import contextlib
 import functools
 import html
 import logging
+import os
 import time
 import traceback
+import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone, tzinfo
 from typing import Any, TypeVar
@@ -22,6 +24,7 @@ from ..models import Attempt, Question
 from ..textstats import format_duration
 
 log = logging.getLogger("prep")
+LOCALTIME = "/etc/localtime"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +56,18 @@ def bullets(texts: Iterable[str]) -> str:
 
 
 def local_tz() -> tzinfo:
+    """This computer's time zone, with its daylight-saving rules.
+
+    `datetime.now().astimezone().tzinfo` would be today's fixed offset, which files a
+    summer evening's practice under the wrong day in winter. That offset is only the
+    last resort, where no zone can be found (`TZ` unset and no `/etc/localtime`).
+    """
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        with contextlib.suppress(ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return zoneinfo.ZoneInfo(name)
+    with contextlib.suppress(OSError, ValueError), open(LOCALTIME, "rb") as handle:
+        return zoneinfo.ZoneInfo.from_file(handle, key="localtime")
     return datetime.now().astimezone().tzinfo or timezone.utc
 
 
