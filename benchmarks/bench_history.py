@@ -4,7 +4,10 @@ Prints ratios, so the figures compare like with like on whatever machine runs it
 - save latency (median of N saves) at each size, and its ratio to the 100-row case;
 - save latency as a ratio to a bare append + fsync of the same bytes;
 - `HistoryStore.load()` as a ratio to `pandas.read_csv(dtype=str, keep_default_na=False)`;
-- the progress summaries + all charts, as a ratio to that same read_csv.
+- the whole progress dashboard (load, summaries, every chart, the widgets), as a ratio to
+  that same read_csv;
+- the dashboard's peak memory as a ratio to the CSV's size on disk (and read_csv's, for
+  scale), each measured in a fresh process as the rise of its peak resident set.
 
 Run: `.venv/bin/python benchmarks/bench_history.py [--saves 200]`
 """
@@ -15,6 +18,8 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -25,7 +30,9 @@ import pandas as pd
 from prep import workbook
 from prep.history import COLUMNS, HistoryStore, attempt_fields, encode_row
 from prep.models import Attempt
-from prep.progress import CHARTS, figures, png_bytes, summarise
+from prep.progress import CHARTS
+from prep.textstats import word_count
+from prep.widgets import ProgressView
 
 WORDS = [
     "service",
@@ -73,19 +80,41 @@ def realistic_answer(rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+def coach_fields(rng: random.Random, item_id: str, answer: str, progress: float) -> dict:
+    """The coach's columns as the card saves them: questions only, scores rising with time."""
+    if "/" in item_id:
+        return {}
+    steps = (0.0, 0.25, 0.5, 0.75, 1.0)
+    coverage = steps[min(4, max(0, round(progress * 4 + rng.uniform(-1.5, 1.5))))]
+    star = [e for e in ("situation", "task", "action", "result") if rng.random() < 0.6]
+    return {
+        "coverage": f"{coverage:.2f}",
+        "word_count": str(word_count(answer)),
+        "fillers_per_100": f"{rng.uniform(0, 6):.1f}",
+        "star_elements": " ".join(star),
+    }
+
+
 def build_history(path: Path, rows: int, seed: int = 7) -> None:
-    """Write `rows` realistic attempts straight to disk (40-250 words, multi-line)."""
+    """Write `rows` realistic attempts straight to disk (40-250 words, multi-line).
+
+    Question rows carry the coach's figures, as every save since the coach does; tip rows
+    leave them blank, as the tip cards do.
+    """
     rng = random.Random(seed)
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime.now(timezone.utc) - timedelta(minutes=17 * rows)  # ends today
     chunks = [encode_row({c: c for c in COLUMNS}, COLUMNS)]
     for n in range(rows):
+        item_id = rng.choice(ITEMS)
+        answer = realistic_answer(rng)
         attempt = Attempt(
             attempt_id=f"{n:032x}",
             recorded_at=start + timedelta(minutes=17 * n),
-            item_id=rng.choice(ITEMS),
-            answer=realistic_answer(rng),
+            item_id=item_id,
+            answer=answer,
             seconds=rng.choice([None, rng.randint(30, 240)]),
             confidence=rng.choice([None, 1, 2, 3, 4, 5]),
+            extra=coach_fields(rng, item_id, answer, n / max(1, rows)),
         )
         chunks.append(encode_row(attempt_fields(attempt), COLUMNS))
     path.write_bytes(b"".join(chunks))
@@ -110,14 +139,51 @@ def bare_append(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
+def build_dashboard(path: Path) -> ProgressView:
+    """What `prep.progress()` does: read the file, summarise, draw every chart."""
+    return ProgressView(HistoryStore(path).read, workbook.content(), tz=timezone.utc)
+
+
+def _kilobytes(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def peak_memory_child(what: str, path: Path) -> None:
+    """Run in a fresh process: print how far the peak resident set rises during `what`."""
+    workbook.content()  # imports and content are loaded before measuring
+    Path("/proc/self/clear_refs").write_text("5")  # restart the peak (VmHWM) from here
+    before = _kilobytes("VmRSS")
+    if what == "dashboard":
+        build_dashboard(path)
+    else:
+        pd.read_csv(path, dtype=str, keep_default_na=False)
+    print((_kilobytes("VmHWM") - before) * 1024)
+
+
+def peak_memory(what: str, path: Path) -> int:
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", what, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.split()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=200)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
+    parser.add_argument("--memory-child", nargs=2, metavar=("WHAT", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        peak_memory_child(args.memory_child[0], Path(args.memory_child[1]))
+        return
     rng = random.Random(11)
     answer = realistic_answer(rng)
-    content = workbook.content()
 
     with tempfile.TemporaryDirectory() as folder:
         folder_path = Path(folder)
@@ -139,21 +205,18 @@ def main() -> None:
 
         largest = max(args.sizes)
         path = folder_path / f"history-{largest}.csv"
-        size_mb = path.stat().st_size / 1e6
+        size_bytes = path.stat().st_size
+        build_dashboard(path)  # warm: fonts, content and the first figure are one-off costs
         read_csv = median_seconds(lambda: pd.read_csv(path, dtype=str, keep_default_na=False), 5)
         load = median_seconds(lambda: HistoryStore(path).load(), 5)
-
-        def dashboard() -> None:
-            summary = summarise(HistoryStore(path).load(), content, timezone.utc)
-            for fig in figures(summary).values():
-                png_bytes(fig)
-
-        board = median_seconds(dashboard, 3)
+        board = median_seconds(lambda: build_dashboard(path), 5)
+        board_memory = peak_memory("dashboard", path)
+        read_memory = peak_memory("read_csv", path)
 
     smallest = min(args.sizes)
     print(
         f"Practice history benchmark ({args.saves} saves a size; file at {largest:,} rows: "
-        f"{size_mb:.1f} MB)\n"
+        f"{size_bytes / 1e6:.1f} MB)\n"
     )
     print("| rows | save (median) | vs 100 rows | vs bare append+fsync |")
     print("|---:|---:|---:|---:|")
@@ -163,12 +226,18 @@ def main() -> None:
             f"| {save[size] / bare[size]:.2f}x |"
         )
     print()
-    print(f"| at {largest:,} rows | time | vs pandas.read_csv |")
-    print("|---|---:|---:|")
-    print(f"| pandas.read_csv(dtype=str) | {read_csv * 1000:.0f} ms | 1.00x |")
-    print(f"| prep history load | {load * 1000:.0f} ms | {load / read_csv:.2f}x |")
-    board_row = f"load + summaries + {len(CHARTS)} charts"
-    print(f"| {board_row} | {board * 1000:.0f} ms | {board / read_csv:.2f}x |")
+    print(f"| at {largest:,} rows | time | vs pandas.read_csv | peak memory | vs file size |")
+    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| pandas.read_csv(dtype=str) | {read_csv * 1000:.0f} ms | 1.00x "
+        f"| {read_memory / 1e6:.0f} MB | {read_memory / size_bytes:.2f}x |"
+    )
+    print(f"| prep history load | {load * 1000:.0f} ms | {load / read_csv:.2f}x | | |")
+    print(
+        f"| dashboard: load + summaries + {len(CHARTS)} charts + widgets | {board * 1000:.0f} ms "
+        f"| {board / read_csv:.2f}x | {board_memory / 1e6:.0f} MB "
+        f"| {board_memory / size_bytes:.2f}x |"
+    )
 
 
 if __name__ == "__main__":
