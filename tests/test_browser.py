@@ -159,6 +159,17 @@ def test_progress_notebook_shows_charts(
     )
     assert sum(width > 0 for width in widths) >= 5, widths
 
+    # issue 6: a card per question, and the filters redraw in the page
+    view = page.locator(".prep-progress").first
+    assert view.locator(".prep-question-stat").count() == len(prep_questions())
+    view.locator(".prep-progress-filters select").select_option(label="Your role in past projects")
+    selected = "2 saved answers over 2 days in this selection"
+    view.locator(".prep-status", has_text=selected).wait_for()
+    assert view.locator(".prep-question-stat").count() == 1
+    view.locator("button", has_text="Show everything").click()
+    total = 2 * len(prep_questions())
+    view.locator(".prep-status", has_text=f"{total} saved answers over").wait_for()
+
 
 def test_answer_with_markup_is_shown_as_text(workbook: Workbook) -> None:
     """S2: an answer full of HTML is stored as typed and shown as text, never run."""
@@ -225,6 +236,12 @@ def test_draft_restored_after_kernel_restart(workbook: Workbook) -> None:
     card.locator(".prep-status", has_text="Saved attempt 1").wait_for()
     lab.wait_for_file_text(workbook.history, token, timeout=TIMEOUT_S)
     lab.wait_for_file_without_text(drafts, token, timeout=DRAFT_TIMEOUT_S)
+
+
+def prep_questions() -> list:
+    import prep
+
+    return prep.questions()
 
 
 def _seed_history(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
