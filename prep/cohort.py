@@ -351,7 +351,7 @@ def chart_weekly(summary: CohortSummary) -> Figure:
         fig.axes[0].set_title("Attempts per week")
         fig.axes[0].set_xlabel("week starting")
         return fig
-    fig, ax = _figure()
+    fig, ax = _figure(fit_labels=True)
     ax.set_title("Attempts per week")
     ax.set_ylabel("attempts")
     if not len(weekly) or not weekly.to_numpy().any():
@@ -381,7 +381,7 @@ def chart_coverage_by_question(summary: CohortSummary) -> Figure:
         )
         fig.axes[0].set_title("Latest talking-point coverage (%)")
         return fig
-    fig, ax = _figure()
+    fig, ax = _figure(fit_labels=True)
     ax.set_title("Latest talking-point coverage")
     ax.set_xlabel("coverage (%)")
     ax.set_xlim(0, 112)
@@ -436,7 +436,7 @@ def _heatmap(
 
     Missing cells stay see-through with a dash; zeros of a count are a faint grey.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(fit_labels=True)
     width = min(16.0, max(fig.get_size_inches()[0], 2.6 + 0.42 * len(columns)))
     fig.set_size_inches(width, min(16.0, max(2.4, 1.3 + 0.3 * len(rows))))
     grid = values.to_numpy(dtype=float)
