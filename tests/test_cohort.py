@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from synthetic import typed_history
 
 from prep import workbook
 from prep.cohort import (
@@ -238,20 +239,10 @@ def many_learners(count: int, content) -> list[tuple[str, pd.DataFrame]]:
     histories = []
     for n in range(count):
         rows = 3 + n
-        frame = pd.DataFrame(
-            {
-                "attempt_id": [f"{n}-{k}" for k in range(rows)],
-                "recorded_at": pd.to_datetime(
-                    [at(1) + timedelta(days=2 * k + n) for k in range(rows)], utc=True
-                ),
-                "item_id": [ids[(n + k) % len(ids)] for k in range(rows)],
-                "mode": "practice",
-                "answer": "an answer",
-                "seconds": pd.array([60] * rows, dtype="Int64"),
-                "confidence": pd.array([1 + k % 5 for k in range(rows)], dtype="Int64"),
-                "schema_version": "2",
-                "coverage": pd.array([(k % 10) / 10 for k in range(rows)], dtype="Float64"),
-            }
+        frame = typed_history(
+            [at(1) + timedelta(days=2 * k + n) for k in range(rows)],
+            [ids[(n + k) % len(ids)] for k in range(rows)],
+            coverage=lambda k: (k % 10) / 10,
         )
         histories.append((f"learner {n}", frame))
     return histories

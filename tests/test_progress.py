@@ -6,7 +6,6 @@ import importlib
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import pytest
 
 import prep
@@ -165,27 +164,6 @@ def test_unreadable_history_is_a_message(data_dir):
     (data_dir / "practice_history.csv").write_bytes("attempt_id,café\n".encode("cp1252"))
     view = prep.progress()
     assert view.status.kind == "error" and "UTF-8" in view.status.text
-
-
-def test_ten_thousand_rows_build(tmp_path, content):
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    ids = [q.id for q in content.questions]
-    frame = pd.DataFrame(
-        {
-            "attempt_id": [f"id{n}" for n in range(10_000)],
-            "recorded_at": [start + timedelta(minutes=47 * n) for n in range(10_000)],
-            "item_id": [ids[n % 4] for n in range(10_000)],
-            "mode": "practice",
-            "answer": ["a few words of answer"] * 10_000,
-            "seconds": pd.array([None] * 10_000, dtype="Int64"),
-            "confidence": pd.array([1 + n % 5 for n in range(10_000)], dtype="Int64"),
-            "schema_version": "1",
-        }
-    )
-    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
-    view = ProgressView(lambda: HistoryReport(frame), content, tz=UTC)
-    assert view.status.text.startswith("10000 saved answers")
-    assert len(view.charts.children) == 6
 
 
 # ---- the habit: streaks and the weekly goal ----------------------------------------------

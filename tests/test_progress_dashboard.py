@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from synthetic import typed_history
 
 import prep
 from prep import workbook
@@ -372,21 +373,8 @@ def test_ten_thousand_rows_filter_and_redraw(content):
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ids = [q.id for q in content.questions]
     rows = 10_000
-    frame = pd.DataFrame(
-        {
-            "attempt_id": [f"id{n}" for n in range(rows)],
-            "recorded_at": pd.to_datetime(
-                [start + timedelta(minutes=47 * n) for n in range(rows)], utc=True
-            ),
-            "item_id": [ids[n % 4] for n in range(rows)],
-            "mode": "practice",
-            "answer": "a few words of answer",
-            "seconds": pd.array([60] * rows, dtype="Int64"),
-            "confidence": pd.array([1 + n % 5 for n in range(rows)], dtype="Int64"),
-            "schema_version": "2",
-            "coverage": pd.array([(n % 5) / 4 for n in range(rows)], dtype="Float64"),
-            "word_count": pd.array([5] * rows, dtype="Int64"),
-        }
+    frame = typed_history(
+        [start + timedelta(minutes=47 * n) for n in range(rows)], [ids[n % 4] for n in range(rows)]
     )
     view = ProgressView(CountingRead(frame), content, tz=UTC, today=TODAY)
     assert view.status.text.startswith("10000 saved answers")

@@ -10,7 +10,7 @@ import os
 import time
 import traceback
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
 from typing import Any, TypeVar
 
@@ -53,6 +53,17 @@ def paragraphs(texts: Iterable[str]) -> str:
 def bullets(texts: Iterable[str]) -> str:
     items = "".join(f"<li>{esc(t)}</li>" for t in texts)
     return f"<ul>{items}</ul>"
+
+
+SHOWN_PROBLEMS = 5
+
+
+def problem_list_html(problems: Sequence[object]) -> str:
+    """The first few unreadable lines of a history as a list, and how many more there are."""
+    shown = "".join(f"<li>{esc(p)}</li>" for p in problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    extra = f"<li>…and {more} more</li>" if more > 0 else ""
+    return f"<ul>{shown}{extra}</ul>"
 
 
 def local_tz() -> tzinfo:

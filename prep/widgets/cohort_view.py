@@ -22,9 +22,8 @@ from ..content import Content
 from ..errors import HistoryError
 from ..history import HistoryReport, empty_frame
 from ..progress import png_bytes
-from ._common import BugLog, Status, clause, esc, guarded, local_tz
+from ._common import BugLog, Status, clause, esc, guarded, local_tz, problem_list_html
 
-SHOWN_PROBLEMS = 5
 _CELL = "padding:2px 10px"
 _WARN = "color:var(--jp-warn-color1,#b26a00)"
 _HEADINGS = (
@@ -113,13 +112,10 @@ def problems_html(reports: dict[str, HistoryReport]) -> str:
         count = len(report.problems)
         if not count:
             continue
-        shown = "".join(f"<li>{esc(p)}</li>" for p in report.problems[:SHOWN_PROBLEMS])
-        more = count - SHOWN_PROBLEMS
-        extra = f"<li>…and {more} more</li>" if more > 0 else ""
         lines = "line" if count == 1 else "lines"
         parts.append(
             f"<p><b>{esc(name)}</b>: {count} {lines} could not be read and "
-            f"{'is' if count == 1 else 'are'} left out:</p><ul>{shown}{extra}</ul>"
+            f"{'is' if count == 1 else 'are'} left out:</p>{problem_list_html(report.problems)}"
         )
     if not parts:
         return ""

@@ -12,13 +12,12 @@ from ..content import Content
 from ..errors import HistoryError
 from ..history import HistoryReport
 from ..progress import Spot, Summary, figures, png_bytes, summarise
-from ._common import BugLog, Status, esc, guarded, local_tz
+from ._common import BugLog, Status, esc, guarded, local_tz, problem_list_html
 
 EMPTY_MESSAGE = (
     "No practice saved yet. Answer a question in one of the question notebooks and press "
     "Save; your progress will show up here."
 )
-SHOWN_PROBLEMS = 5
 ALL_ITEMS = "All questions and tips"
 _MUTED = "var(--jp-ui-font-color2,#666)"
 _GOOD = "var(--jp-success-color1,#2e7d32)"
@@ -328,14 +327,11 @@ def habit_sentence(summary: Summary) -> str:
 def _problems_html(report: HistoryReport) -> str:
     if not report.problems:
         return ""
-    shown = "".join(f"<li>{esc(p)}</li>" for p in report.problems[:SHOWN_PROBLEMS])
-    more = len(report.problems) - SHOWN_PROBLEMS
-    extra = f"<li>…and {more} more</li>" if more > 0 else ""
     return (
         "<div style='color:var(--jp-warn-color1,#b26a00)'>"
         f"Some lines of your history could not be read and are left out (the file itself is "
-        f"unchanged):<ul>{shown}{extra}</ul>Run <code>prep.repair_history()</code> to rewrite the "
-        "file without them; it keeps a backup first.</div>"
+        f"unchanged):{problem_list_html(report.problems)}Run <code>prep.repair_history()</code> "
+        "to rewrite the file without them; it keeps a backup first.</div>"
     )
 
 
