@@ -71,8 +71,8 @@ def weekly_goal(history: pd.DataFrame) -> tuple[int, bool]:
 
 
 def habit(history: pd.DataFrame, tz: tzinfo, today: date) -> Habit:
-    days = set(history["recorded_at"].dt.tz_convert(tz).dt.date)
-    return habit_from_days(days, history, today)
+    """The habit from a typed history: the same local days `summarise` counts."""
+    return habit_from_days(_distinct_dates(_local_days(history["recorded_at"], tz)), history, today)
 
 
 def habit_from_days(days: set[date], history: pd.DataFrame, today: date) -> Habit:
