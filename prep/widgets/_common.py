@@ -46,6 +46,11 @@ def clause(error: object) -> str:
     return str(error).rstrip(". ")
 
 
+def plural_s(count: int) -> str:
+    """The `s` that follows a count in English: `1 answer`, `2 answers`."""
+    return "" if count == 1 else "s"
+
+
 def paragraphs(texts: Iterable[str]) -> str:
     return "".join(f"<p>{esc(t)}</p>" for t in texts)
 

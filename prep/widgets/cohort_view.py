@@ -22,7 +22,7 @@ from ..content import Content
 from ..errors import HistoryError
 from ..history import HistoryReport, empty_frame
 from ..progress import png_bytes
-from ._common import BugLog, Status, clause, esc, guarded, local_tz, problem_list_html
+from ._common import BugLog, Status, clause, esc, guarded, local_tz, plural_s, problem_list_html
 
 _CELL = "padding:2px 10px"
 _WARN = "color:var(--jp-warn-color1,#b26a00)"
@@ -203,17 +203,17 @@ class CohortView(widgets.VBox):
         learners = len(self.sources)
         answers = summary.answers
         text = (
-            f"{learners} learner{_s(learners)}, "
-            f"{answers if answers else 'no'} answer{_s(answers)} saved"
+            f"{learners} learner{plural_s(learners)}, "
+            f"{answers if answers else 'no'} answer{plural_s(answers)} saved"
         )
         kind = "ok" if answers else "info"
         if self.unreadable:
             count = len(self.unreadable)
-            text += f"; {count} file{_s(count)} could not be read (see the table)"
+            text += f"; {count} file{plural_s(count)} could not be read (see the table)"
             kind = "warn"
         damaged = sum(1 for r in reports.values() if r.problems)
         if damaged:
-            text += f"; {damaged} file{_s(damaged)} with lines left out (see below)"
+            text += f"; {damaged} file{plural_s(damaged)} with lines left out (see below)"
             kind = "warn"
         return kind, text + "."
 
@@ -238,7 +238,3 @@ def _reason(exc: HistoryError) -> str:
     text = clause(exc)
     prefix = "could not read "
     return text[len(prefix) :] if text.lower().startswith(prefix) else text
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"

@@ -12,7 +12,7 @@ from ..content import Content
 from ..errors import HistoryError
 from ..history import HistoryReport
 from ..progress import Spot, Summary, figures, png_bytes, summarise
-from ._common import BugLog, Status, esc, guarded, local_tz, problem_list_html
+from ._common import BugLog, Status, esc, guarded, local_tz, plural_s, problem_list_html
 
 EMPTY_MESSAGE = (
     "No practice saved yet. Answer a question in one of the question notebooks and press "
@@ -169,7 +169,7 @@ class ProgressView(widgets.VBox):
         where = " in this selection" if (since or until or item) else ""
         self.status.show(
             "ok",
-            f"{total} saved answer{_s(total)} over {days} day{_s(days)}{where}. "
+            f"{total} saved answer{plural_s(total)} over {days} day{plural_s(days)}{where}. "
             + habit_sentence(self.summary),
         )
         self.spotlight.value = spotlight_html(self.summary)
@@ -281,8 +281,8 @@ def question_cards_html(summary: Summary, today: date, untried: str = "Not tried
         else:
             last = row.last_practised
             lines = [
-                f"<div style='color:{_MUTED}'>{row.attempts} attempt{_s(row.attempts)} · last "
-                f"{days_ago(last, today)} ({last:%a %d %b})</div>"
+                f"<div style='color:{_MUTED}'>{row.attempts} attempt{plural_s(row.attempts)} "
+                f"· last {days_ago(last, today)} ({last:%a %d %b})</div>"
             ]
             if pd.notna(row.latest_coverage):
                 lines.append(
@@ -318,7 +318,7 @@ def habit_sentence(summary: Summary) -> str:
         else "a starting goal: set your own on the start-here page"
     )
     return (
-        f"Streak: {habit.current_streak} day{_s(habit.current_streak)} in a row (longest "
+        f"Streak: {habit.current_streak} day{plural_s(habit.current_streak)} in a row (longest "
         f"{habit.longest_streak}). This week: {habit.days_this_week} of "
         f"{habit.weekly_goal} practice days ({whose})."
     )
@@ -333,7 +333,3 @@ def _problems_html(report: HistoryReport) -> str:
         f"unchanged):{problem_list_html(report.problems)}Run <code>prep.repair_history()</code> "
         "to rewrite the file without them; it keeps a backup first.</div>"
     )
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"
