@@ -27,9 +27,15 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(LAB_STAMP)
 
+# Lab serves the learner's own copy (git-ignored), never notebooks/ itself: running and
+# autosaving pages then leaves the repository clean, and `git pull` brings newer pages,
+# which tools/workcopy.py carries into the copy without touching the learner's edits.
+WORKBOOK := my-workbook
+
 lab: $(LAB_STAMP)
+	@$(BIN)/python tools/workcopy.py --dest $(WORKBOOK)
 	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) \
-		--ServerApp.root_dir=notebooks \
+		--ServerApp.root_dir=$(WORKBOOK) \
 		--LabApp.default_url=/lab/tree/00-start-here.ipynb
 
 lint: $(TEST_STAMP)
