@@ -160,6 +160,10 @@ class Debouncer:
     `trigger()` is called on every keystroke; `flush()` runs a pending action now. The
     timer is injectable so tests decide when it fires; the default is a daemon thread.
     Pending actions also run when the Python process exits normally (a kernel restart).
+
+    `pending` turns False the moment an action *starts*, before it has written anything;
+    `idle` (and `wait_idle()`) also wait for a running action to return, so "idle" after
+    a change means that change's action has finished.
     """
 
     def __init__(
@@ -177,14 +181,31 @@ class Debouncer:
         self.clock = clock
         self.start_timer = start_timer or _thread_timer
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)  # notified when an action returns
         self._running = threading.Lock()
         self._first: float | None = None  # when the oldest unsaved change happened
+        self._busy = False  # an action is running (set and cleared under `_lock`)
         self._cancel: Callable[[], None] | None = None
         _live.add(self)
 
     @property
     def pending(self) -> bool:
+        """A change waits for its action; False already while that action is running."""
         return self._first is not None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing pending and no action running: the last change's action has returned."""
+        with self._lock:
+            return self._is_idle()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until `idle` (True), or until `timeout` seconds pass (False)."""
+        with self._settled:
+            return self._settled.wait_for(self._is_idle, timeout)
+
+    def _is_idle(self) -> bool:
+        return self._first is None and not self._busy
 
     def trigger(self) -> None:
         with self._lock:
@@ -204,7 +225,13 @@ class Debouncer:
                 if self._first is None:
                     return
                 self._first, self._cancel = None, None
-            self.action()
+                self._busy = True
+            try:
+                self.action()
+            finally:
+                with self._lock:
+                    self._busy = False
+                    self._settled.notify_all()
 
     def flush(self) -> None:
         with self._lock:
@@ -217,6 +244,7 @@ class Debouncer:
             if self._cancel is not None:
                 self._cancel()
             self._first, self._cancel = None, None
+            self._settled.notify_all()
 
 
 def _thread_timer(delay: float, fn: Callable[[], None]) -> Callable[[], None]:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -144,6 +145,47 @@ def test_debouncer_flush_and_cancel():
     assert calls == [0.0]
 
 
+def test_idle_waits_for_a_running_action_to_return():
+    """`pending` is False as soon as the action starts; `idle` only once it has returned."""
+    started, release = threading.Event(), threading.Event()
+    finished = []
+
+    def slow_write():
+        started.set()
+        release.wait(10)
+        finished.append(True)
+
+    debouncer = Debouncer(slow_write, delay=0.0)
+    assert debouncer.idle
+    debouncer.trigger()
+    assert not debouncer.idle  # pending, not started yet (or just started)
+    assert started.wait(10)
+    assert not debouncer.pending  # the flag the old handshake trusted ...
+    assert not debouncer.idle  # ... while nothing has been written yet
+    assert not debouncer.wait_idle(timeout=0.05)
+    release.set()
+    assert debouncer.wait_idle(timeout=10)
+    assert finished == [True] and debouncer.idle
+
+
+def test_idle_after_cancel_and_after_a_failing_action():
+    timers, calls = ManualTimers(), []
+    debouncer = make_debouncer(timers, calls)
+    debouncer.trigger()
+    assert not debouncer.idle
+    debouncer.cancel()
+    assert debouncer.idle and debouncer.wait_idle(timeout=0)
+
+    def broken():
+        raise OSError("boom")
+
+    failing = Debouncer(broken, clock=timers.clock, start_timer=timers.start)
+    failing.trigger()
+    with pytest.raises(OSError):
+        failing.flush()
+    assert failing.idle  # a failed action does not leave it busy for ever
+
+
 def test_pending_drafts_are_written_when_python_exits():
     timers, calls = ManualTimers(), []
     debouncer = make_debouncer(timers, calls)
@@ -259,9 +301,13 @@ CHILD = textwrap.dedent(
     card = prep.card("five-years")
     card.answer.value = sys.argv[1]
     if sys.argv[2] == "wait":  # let the debounce write it, then sit until killed
-        while card.autosave.debouncer.pending:
-            time.sleep(0.05)
-        print("written", flush=True)
+        # `idle`, not `pending`: pending turns False when the write starts, not when it ends
+        if not card.autosave.debouncer.wait_idle(timeout=30):
+            print("the autosave did not finish", flush=True)
+        elif getattr(card.autosave.drafts.get("five-years"), "text", None) != sys.argv[1]:
+            print("not on disk:", card.status.text, flush=True)
+        else:
+            print("written", flush=True)
         time.sleep(60)
     """
 )
@@ -277,7 +323,7 @@ def test_draft_survives_the_kernel_going_away(data_dir, how):
         [sys.executable, "-c", CHILD, text, mode], env=env, stdout=subprocess.PIPE, text=True
     )
     if how == "kill":
-        assert child.stdout.readline().strip() == "written"
+        assert child.stdout.readline().strip() == "written"  # on disk, checked by the child
         child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
     assert prep.card("five-years").answer.value == text
