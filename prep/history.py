@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import errno
 import io
 import os
@@ -38,8 +39,14 @@ import filelock
 import numpy as np
 import pandas as pd
 
+from . import integrity
+from .backups import Backups
 from .errors import HistoryEncodingError, HistoryError, HistoryLockedError, HistoryWriteError
+from .integrity import CHECK_COLUMN, Change
 from .models import Attempt
+from .safe_io import atomic_write, explain_os_error
+
+__all__ = ["SCHEMA", "HistoryReport", "HistoryStore", "atomic_write", "explain_os_error"]
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,14 @@ SCHEMA = Schema(
         ),
         # the answer coach's headline figures for question attempts (blank for tips)
         ("2", ("coverage", "word_count", "fillers_per_100", "star_elements")),
+        # a check of the row's fields, so changes made outside the workbook are named
+        ("3", (CHECK_COLUMN,)),
     )
 )
 SCHEMA_VERSION = SCHEMA.version
 COLUMNS = SCHEMA.columns
 REQUIRED = ("attempt_id", "recorded_at", "item_id", "answer")
-TEXT_COLUMNS = ("attempt_id", "item_id", "mode", "answer", "schema_version")
+TEXT_COLUMNS = ("attempt_id", "item_id", "mode", "answer", "schema_version", CHECK_COLUMN)
 INT_COLUMNS = ("seconds", "confidence")
 # Figures the workbook computes from the answer: a damaged one loads as blank and never
 # costs the learner the answer it belongs to.
@@ -120,6 +129,7 @@ DTYPES = {
     "word_count": "Int64",
     "fillers_per_100": "Float64",
     "star_elements": "string",
+    CHECK_COLUMN: "string",
 }
 CONFIDENCE_RANGE = (1, 5)
 SPREADSHEET_CELL_LIMIT = 32_767
@@ -144,11 +154,41 @@ class Problem:
 
 @dataclass(frozen=True)
 class HistoryReport:
-    """What `HistoryStore.read` found: the trusted rows and the problems with the rest."""
+    """What `HistoryStore.read` found: the trusted rows and the problems with the rest.
+
+    `problems` are lines left out; `changes` are rows that loaded but were changed outside
+    the workbook since it saved them; `notes` are about the file as a whole (every row
+    loaded, but something needs the learner's attention, like `;` between fields).
+    """
 
     frame: pd.DataFrame
     problems: tuple[Problem, ...] = ()
     error: str = ""  # set when the file could not be read at all
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Everything the learner should hear about this read, in one plain line ("" if none)."""
+        if self.error:
+            return f"Your earlier answers could not be read: {self.error}"
+        parts = list(self.notes)
+        if self.changes:
+            count = len(self.changes)
+            parts.append(
+                f"{count} saved row{'s were' if count != 1 else ' was'} changed outside the "
+                f"workbook, probably by a spreadsheet (first: {self.changes[0]}). "
+                "prep.history_problems() lists them; prep.repair_history() puts back what the "
+                "workbook saved, from its automatic backups."
+            )
+        if self.problems:
+            count = len(self.problems)
+            parts.append(
+                f"{count} line{'s' if count != 1 else ''} of your practice history could not be "
+                f"read and {'are' if count != 1 else 'is'} left out (first: {self.problems[0]}). "
+                "prep.history_problems() lists them; prep.repair_history() sets them aside "
+                "after making a backup."
+            )
+        return " ".join(parts)
 
 
 def empty_frame(schema: Schema = SCHEMA) -> pd.DataFrame:
@@ -182,23 +222,6 @@ def attempt_fields(attempt: Attempt, version: str = SCHEMA_VERSION) -> dict[str,
     return fields
 
 
-def explain_os_error(exc: OSError, path: Path, doing: str = "write to") -> str:
-    """Say in plain words why the history could not be written (or read: `doing="read"`)."""
-    reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "your disk quota is used up",
-        errno.EFBIG: "the file has reached the largest size this system allows",
-        errno.EROFS: "the disk is read-only",
-        errno.EACCES: f"you do not have permission to {doing} {path}",
-        errno.EPERM: f"you do not have permission to {doing} {path}",
-        errno.EIO: "the disk reported an error while saving",
-        errno.ENOENT: f"the folder {path.parent} does not exist",
-        errno.ENOTDIR: f"{path.parent} is not a folder (PREP_DATA_DIR should name a folder)",
-    }
-    reason = reasons.get(exc.errno or -1) or (exc.strerror or str(exc)).rstrip(".").lower()
-    return reason
-
-
 @dataclass
 class _FileState:
     """What the store last verified about the file's bytes, to check only new ones later."""
@@ -223,6 +246,7 @@ class HistoryStore:
         lock_timeout: float = LOCK_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = now_utc,
         schema: Schema = SCHEMA,
+        auto_backup: bool = False,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
@@ -230,6 +254,10 @@ class HistoryStore:
         self.schema = schema
         self.notices: list[str] = []  # things the learner should hear about, e.g. an upgrade
         self._state: _FileState | None = None
+        self.backups = Backups(self.path, clock)
+        # keep backups/auto/ up to date on every clean read: only for the learner's own
+        # history, never for files that are only read (a cohort's)
+        self.auto_backup = auto_backup
 
     def __repr__(self) -> str:
         return f"HistoryStore({str(self.path)!r})"
@@ -240,7 +268,11 @@ class HistoryStore:
 
     @property
     def backups_dir(self) -> Path:
-        return self.path.parent / "backups"
+        return self.backups.folder
+
+    def _covered(self, version: str) -> tuple[str, ...]:
+        """The columns the check of a row of `version` covers."""
+        return integrity.covered_columns(version, self.schema.versions)
 
     def take_notices(self) -> list[str]:
         """Return and forget what the store has to tell the learner since last asked."""
@@ -294,6 +326,8 @@ class HistoryStore:
         fields = attempt_fields(attempt, self.schema.version)
         for value in fields.values():
             _check_storable(value)
+        if CHECK_COLUMN in self.schema.columns:
+            fields[CHECK_COLUMN] = integrity.row_check(fields, self._covered(self.schema.version))
         with self._locked():
             self._create_if_missing()
             self._upgrade_if_needed()
@@ -391,16 +425,7 @@ class HistoryStore:
             return self._backup(raw, "copy")
 
     def _backup(self, raw: bytes, reason: str) -> Path:
-        self.backups_dir.mkdir(mode=0o700, exist_ok=True)
-        stamp = self.clock().astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        name = f"{self.path.stem}.{stamp}.{reason}"
-        target = self.backups_dir / f"{name}{self.path.suffix}"
-        number = 2
-        while target.exists():
-            target = self.backups_dir / f"{name}-{number}{self.path.suffix}"
-            number += 1
-        atomic_write(target, raw)
-        return target
+        return self.backups.snapshot(raw, reason)
 
     def repair(self, *, encoding: str | None = None) -> RepairReport:
         """Rewrite the history keeping every row that can be trusted, after a backup.
@@ -428,22 +453,110 @@ class HistoryStore:
                 *self.schema.columns,
                 *(c for c in found.header if c not in self.schema.columns),
             )
+            rows = [dict(zip(found.header, row, strict=True)) for row in found.rows]
+            plan = self._restore_plan(rows, found.lines, kept)
             parts = [encode_row({c: c for c in columns}, columns)]
-            for row, keep in zip(found.rows, kept, strict=True):
-                if keep:
-                    parts.append(encode_row(dict(zip(found.header, row, strict=True)), columns))
+            for fields in plan.rows:
+                parts.append(encode_row(fields, columns))
             new = b"".join(parts)
-            left_out = tuple(p for p in problems if not p.message.startswith("the file uses ';'"))
+            restored_lines = {c.line for c in plan.restored}
+            left_out = tuple(p for p in problems if p.line not in restored_lines)
             if new == raw:
-                return RepairReport(self.path, None, sum(kept), (), ())
-            if len(left_out) < len(problems):
+                return RepairReport(self.path, None, len(plan.rows), (), ())
+            if found.semicolons:
                 changes.append("';' between fields was changed to ','")
             if tuple(found.header) != columns:
                 changes.append("the columns were put back in the workbook's order")
+            if plan.tidied:
+                changes.append(
+                    f"numbers a spreadsheet had re-spelled (0.50 as 0.5) in {plan.tidied} "
+                    "row(s) were put back as saved"
+                )
             backup = self._backup(raw, "before-repair")
             atomic_write(self.path, new)
             self._state = None
-            return RepairReport(self.path, backup, sum(kept), left_out, tuple(changes))
+            return RepairReport(
+                self.path,
+                backup,
+                len(plan.rows),
+                left_out,
+                tuple(changes),
+                restored=plan.restored,
+                not_restored=plan.not_restored,
+                unchecked_marks=_question_marks(rows, found.lines) if encoding else (),
+            )
+
+    def _restore_plan(self, rows: list[dict[str, str]], lines: list[int], kept: list[bool]):
+        """Decide each row's fields for a repair: as it is, or as a backup holds it."""
+        verdicts = []
+        wanted: set[str] = set()
+        for fields, keep in zip(rows, kept, strict=True):
+            covered = self._covered(fields.get("schema_version", ""))
+            names = integrity.changed_fields(fields, covered) if covered else None
+            verdicts.append(names)
+            if names or (not keep and fields.get(CHECK_COLUMN)) or names == ():
+                wanted.add(fields.get("attempt_id", ""))
+        originals = self._originals(wanted)
+        plan = _Plan()
+        for line, fields, keep, names in zip(lines, rows, kept, verdicts, strict=True):
+            original = originals.get(fields.get("attempt_id", ""))
+            if names == () and keep:
+                if original is not None and _same_values(original, fields, self._covered):
+                    plan.tidied += original != fields
+                    fields = original
+                plan.rows.append(fields)
+            elif names or (not keep and names is not None):
+                changed = names or tuple(
+                    c for c in self._covered(fields.get("schema_version", "")) if c in fields
+                )
+                now = tuple(fields.get(n, "") for n in changed)
+                if original is not None:
+                    was = tuple(original.get(n, "") for n in changed)
+                    plan.restored.append(Change(line, original["attempt_id"], changed, now, was))
+                    plan.rows.append(original)
+                else:
+                    plan.not_restored.append(
+                        Change(line, fields.get("attempt_id", ""), changed, now)
+                    )
+                    if keep:
+                        plan.rows.append(fields)
+            elif keep:
+                plan.rows.append(fields)
+        return plan
+
+    def _originals(self, attempt_ids: set[str]) -> dict[str, dict[str, str]]:
+        """The rows as the workbook saved them, from the newest backup that holds each intact."""
+        found: dict[str, dict[str, str]] = {}
+        wanted = set(attempt_ids) - {""}
+        for path in self.backups.newest_first():
+            if not wanted - found.keys():
+                break
+            try:
+                text = _decode(path.read_bytes(), path)
+            except (OSError, HistoryEncodingError):
+                continue
+            backup = _sort_records(text, self.schema)
+            for row in backup.rows:
+                fields = dict(zip(backup.header, row, strict=True))
+                attempt_id = fields.get("attempt_id", "")
+                if attempt_id not in wanted or attempt_id in found:
+                    continue
+                covered = self._covered(fields.get("schema_version", ""))
+                if covered and integrity.changed_fields(fields, covered) == ():
+                    found[attempt_id] = fields
+        return found
+
+    def describe(self, report: HistoryReport) -> list[str]:
+        """Every problem of a read, in words, with what the backups hold for changed rows."""
+        originals = self._originals({c.attempt_id for c in report.changes})
+        out: list[tuple[int, str]] = [(p.line, str(p)) for p in report.problems]
+        for change in report.changes:
+            original = originals.get(change.attempt_id)
+            if original is not None and change.fields != (CHECK_COLUMN,):
+                was = tuple(original.get(n, "") for n in change.fields)
+                change = dataclasses.replace(change, was=was)
+            out.append((change.line, str(change)))
+        return [*report.notes, *(text for _, text in sorted(out))]
 
     def _seal(self, fd: int, size: int, in_quotes: bool) -> bytes:
         """End the file's last record so ours stands alone; mark it if a crash tore it.
@@ -502,11 +615,12 @@ class HistoryStore:
     # ---- reading -------------------------------------------------------------------------
 
     def read(self) -> HistoryReport:
-        """Load every trusted row, typed, with a list of what was skipped and why."""
+        """Load every trusted row, typed, with a list of what was skipped or changed and why."""
         try:
+            size = self.path.stat().st_size
             fast = _parse_fast(self.path, self.schema)
-            if fast is not None:
-                return HistoryReport(fast)
+            if fast is not None and not integrity.failing_rows(fast, self.schema.versions).size:
+                return self._backed_up(HistoryReport(fast), size)
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return HistoryReport(empty_frame(self.schema))
@@ -514,7 +628,22 @@ class HistoryStore:
             raise HistoryError(
                 f"could not read {self.path}: {explain_os_error(exc, self.path, 'read')}"
             ) from exc
-        return parse_history(raw, self.path, self.schema)
+        return self._backed_up(parse_history(raw, self.path, self.schema), len(raw))
+
+    def _backed_up(self, report: HistoryReport, size: int) -> HistoryReport:
+        """Bring the automatic backup up to date after a read that found nothing changed."""
+        if not self.auto_backup or report.changes or report.notes or size == 0:
+            return report
+        try:
+            self.backups.keep_up(size)
+        except OSError as exc:
+            note = (
+                "The workbook's automatic backup of your history could not be updated "
+                f"({explain_os_error(exc, self.backups.latest)}); your answers are safe, but a "
+                "change a spreadsheet makes now could not be undone."
+            )
+            return dataclasses.replace(report, notes=(*report.notes, note))
+        return report
 
     def load(self) -> pd.DataFrame:
         """Return the history as a typed DataFrame (see `DTYPES`), oldest first."""
@@ -530,6 +659,9 @@ class RepairReport:
     rows_kept: int
     left_out: tuple[Problem, ...]
     changes: tuple[str, ...]
+    restored: tuple[Change, ...] = ()  # rows put back as the workbook saved them
+    not_restored: tuple[Change, ...] = ()  # changed rows no backup holds intact
+    unchecked_marks: tuple[int, ...] = ()  # lines without a check holding '?' after a conversion
 
     def __str__(self) -> str:
         if self.backup is None:
@@ -537,6 +669,26 @@ class RepairReport:
             return f"Nothing to repair in {self.path}: {why}. The file was not changed."
         lines = [f"Repaired {self.path}: {self.rows_kept} rows kept."]
         lines += [f"- {change}" for change in self.changes]
+        if self.restored:
+            lines.append(
+                f"- {len(self.restored)} row(s) changed outside the workbook were put back as "
+                "the workbook saved them:"
+            )
+            lines += [f"    {change}" for change in self.restored]
+        if self.not_restored:
+            lines.append(
+                f"- {len(self.not_restored)} changed row(s) could not be put back, because no "
+                "backup holds them as saved (they were changed before the workbook read them "
+                "again); they are kept as they are now:"
+            )
+            lines += [f"    {change}" for change in self.not_restored]
+        if self.unchecked_marks:
+            shown = ", ".join(str(n) for n in self.unchecked_marks[:20])
+            lines.append(
+                f"- {len(self.unchecked_marks)} row(s) saved before the workbook checked rows "
+                f"hold '?', which may stand for a character the old encoding could not store "
+                f"(lines {shown}); check them by hand"
+            )
         if self.left_out:
             lines.append(
                 f"- {len(self.left_out)} line(s) that could not be read were left out "
@@ -548,6 +700,36 @@ class RepairReport:
             f"and copy that file back over {self.path}."
         )
         return "\n".join(lines)
+
+
+@dataclass
+class _Plan:
+    """The rows a repair writes, and what it restored from the backups or could not."""
+
+    rows: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    restored: list[Change] = dataclasses.field(default_factory=list)
+    not_restored: list[Change] = dataclasses.field(default_factory=list)
+    tidied: int = 0
+
+
+def _same_values(original: dict[str, str], now: dict[str, str], covered) -> bool:
+    """Do two spellings of a row hold the same values (numbers compared as numbers)?"""
+    columns = covered(now.get("schema_version", ""))
+    if original.get(CHECK_COLUMN) != now.get(CHECK_COLUMN):
+        return False
+    return all(
+        integrity.canonical(c, original.get(c, "")) == integrity.canonical(c, now.get(c, ""))
+        for c in columns
+    )
+
+
+def _question_marks(rows: list[dict[str, str]], lines: list[int]) -> tuple[int, ...]:
+    """Lines of rows without a check whose text holds '?' (a legacy encoding's stand-in)."""
+    return tuple(
+        line
+        for line, fields in zip(lines, rows, strict=True)
+        if not fields.get(CHECK_COLUMN) and "?" in fields.get("answer", "")
+    )
 
 
 def _decode_for_repair(raw: bytes, path: Path, encoding: str | None) -> tuple[str, list[str]]:
@@ -592,6 +774,13 @@ def _header_columns(head: bytes, path: Path) -> tuple[str, ...]:
         first = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
     except UnicodeDecodeError:
         raise HistoryEncodingError(encoding_message(path)) from None
+    if _uses_semicolons(first):
+        raise HistoryWriteError(
+            SEMICOLON_NOTE[0].lower()
+            + SEMICOLON_NOTE[1:]
+            .replace("Every row loaded", "Every row still loads")
+            .replace(", so saving waits until it is fixed", "")
+        )
     columns = tuple(c.strip() for c in next(csv.reader([first]), []))
     if len(set(columns)) != len(columns) or "attempt_id" not in columns:
         raise HistoryWriteError(
@@ -600,33 +789,6 @@ def _header_columns(head: bytes, path: Path) -> tuple[str, ...]:
             "Nothing was added to the file; restore the header or move the file aside."
         )
     return columns
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once: temp file, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                if written <= 0:
-                    raise OSError(errno.ENOSPC, "short write")
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 # ---- parsing ---------------------------------------------------------------------------
@@ -647,7 +809,7 @@ def parse_text(text: str, schema: Schema = SCHEMA) -> HistoryReport:
     if not text.strip():
         return HistoryReport(empty_frame(schema))
     fast = _parse_fast(text, schema)
-    if fast is not None:
+    if fast is not None and not integrity.failing_rows(fast, schema.versions).size:
         return HistoryReport(fast)
     return _parse_slow(text, schema)
 
@@ -764,6 +926,7 @@ class _Sorted:
     lines: list[int]
     problems: list[Problem]
     header_ok: bool = True  # False: the first line is not our header, so nothing loads
+    semicolons: bool = False  # a spreadsheet saved the file with ';' between fields
 
 
 def _sort_records(text: str, schema: Schema) -> _Sorted:
@@ -771,9 +934,8 @@ def _sort_records(text: str, schema: Schema) -> _Sorted:
     problems: list[Problem] = []
     first_line = text.split("\n", 1)[0]
     delimiter = ","
-    if "attempt_id" in first_line and first_line.count(";") > first_line.count(","):
+    if _uses_semicolons(first_line):
         delimiter = ";"
-        problems.append(Problem(1, "the file uses ';' between fields; re-save it with commas"))
     records = _records(text, delimiter)
     torn_line = None
     if records and text.count('"') % 2 == 1:  # a crash left the last record inside quotes
@@ -796,7 +958,7 @@ def _sort_records(text: str, schema: Schema) -> _Sorted:
         )
         return _Sorted([], [], [], problems, header_ok=False)
 
-    out = _Sorted(header, [], [], problems)
+    out = _Sorted(header, [], [], problems, semicolons=delimiter == ";")
     last = len(records) - 1
     # every row we write ends its own version's columns with a non-empty schema_version
     version_at = header.index("schema_version") if "schema_version" in header else None
@@ -832,9 +994,48 @@ def _older_row(row: list[str], header: list[str], version_at: int | None, schema
 
 
 def _parse_slow(text: str, schema: Schema) -> HistoryReport:
-    """Read record by record, keeping good rows and reporting the rest by line number."""
-    frame, problems, _kept = _typed_rows(_sort_records(text, schema), schema)
-    return HistoryReport(frame, tuple(problems))
+    """Read record by record, keeping good rows and reporting the rest by line number.
+
+    Rows whose check no longer matches their fields load too, and are named in `changes`.
+    """
+    found = _sort_records(text, schema)
+    frame, problems, kept = _typed_rows(found, schema)
+    notes = (SEMICOLON_NOTE,) if found.semicolons else ()
+    changes: list[Change] = []
+    bad = integrity.failing_rows(frame, schema.versions)
+    if bad.size:
+        rows = [
+            (line, row) for line, row, k in zip(found.lines, found.rows, kept, strict=True) if k
+        ]
+        for position in bad.tolist():
+            line, row = rows[position]
+            change = _change(line, dict(zip(found.header, row, strict=True)), schema)
+            if change is not None:
+                changes.append(change)
+    return HistoryReport(frame, tuple(problems), changes=tuple(changes), notes=notes)
+
+
+def _change(line: int, fields: dict[str, str], schema: Schema) -> Change | None:
+    """Name what changed in a row whose check fails; None if nothing did after all."""
+    covered = integrity.covered_columns(fields.get("schema_version", ""), schema.versions)
+    names = integrity.changed_fields(fields, covered)
+    if not names:
+        return None
+    return Change(
+        line, fields.get("attempt_id", ""), names, tuple(fields.get(n, "") for n in names)
+    )
+
+
+SEMICOLON_NOTE = (
+    "Your practice history uses ';' between fields (a spreadsheet saved it that way). Every row "
+    "loaded, but the workbook only adds answers to a file with ',' between fields, so saving "
+    "waits until it is fixed: run prep.repair_history() to put the commas back (a backup is "
+    "kept first), or save it again from the spreadsheet as CSV with ',' as the separator."
+)
+
+
+def _uses_semicolons(first_line: str) -> bool:
+    return "attempt_id" in first_line and first_line.count(";") > first_line.count(",")
 
 
 def _typed_rows(found: _Sorted, schema: Schema) -> tuple[pd.DataFrame, list[Problem], list[bool]]:

@@ -55,7 +55,7 @@ def store() -> HistoryStore:
     """Return the store for the current data dir (`PREP_DATA_DIR` is read on every call)."""
     path = paths.history_path()
     if path not in _stores:
-        _stores[path] = HistoryStore(path)
+        _stores[path] = HistoryStore(path, auto_backup=True)
     return _stores[path]
 
 
@@ -108,19 +108,13 @@ def _read_quietly(history_store: HistoryStore) -> HistoryReport:
 
 
 def _show_read_problems(card_widget: QuestionCard | TipCard, report: HistoryReport) -> None:
+    """Say in the card's status line, in one plain line, what the read found wrong."""
     status = card_widget.status
+    summary = report.summary()
+    if not summary:
+        return
     earlier = f" {status.text}" if status.text else ""  # e.g. "Draft restored ..." stays
-    if report.error:
-        status.show("error", f"Your earlier answers could not be read: {report.error}{earlier}")
-    elif report.problems:
-        count = len(report.problems)
-        status.show(
-            "warn",
-            f"{count} line{'s' if count != 1 else ''} of your practice history could not be read "
-            f"and {'are' if count != 1 else 'is'} left out (first: {report.problems[0]}). "
-            "prep.history_problems() lists them; prep.repair_history() sets them aside after "
-            f"making a backup.{earlier}",
-        )
+    status.show("error" if report.error else "warn", f"{summary}{earlier}")
 
 
 def questions() -> list[Question]:
@@ -136,18 +130,20 @@ def tips() -> list[Tip]:
 def history() -> pd.DataFrame:
     """The practice history as a typed DataFrame (rows that could not be read are left out)."""
     report = store().read()
-    if report.problems:
-        print(
-            f"Note: {len(report.problems)} line(s) of {store().path} could not be read and are "
-            "left out; prep.history_problems() lists them, and prep.repair_history() sets them "
-            "aside after making a backup."
-        )
+    if report.summary():
+        print(f"Note: {report.summary()}")
     return report.frame
 
 
 def history_problems() -> list[str]:
-    """Every line of the history file that was left out, and why."""
-    return [str(p) for p in store().read().problems]
+    """Every line of the history left out or changed outside the workbook, and why.
+
+    A changed row says which field changed and, where the workbook's backups hold it,
+    what it was: `line 14 (attempt 3f2a…): the answer was changed outside the workbook:
+    '12' was '0012'`.
+    """
+    history_store = store()
+    return history_store.describe(history_store.read())
 
 
 def backup_history() -> Path:
@@ -160,9 +156,12 @@ def backup_history() -> Path:
 def repair_history(encoding: str | None = None) -> RepairReport:
     """Rewrite the history without the lines that cannot be read, after making a backup.
 
-    Use it when a card says lines of your history could not be read. With
-    `encoding="cp1252"` (or another) it also converts a file a spreadsheet saved in a
-    legacy encoding to UTF-8. A file that reads cleanly is left untouched.
+    Use it when a card says lines of your history could not be read or were changed
+    outside the workbook: rows a spreadsheet changed are put back as the workbook saved
+    them, from its automatic backups, and the report says which it could not put back.
+    With `encoding="cp1252"` (or another) it also converts a file a spreadsheet saved in a
+    legacy encoding to UTF-8, and names every row whose text did not survive that. A file
+    that reads cleanly is left untouched.
     """
     report = store().repair(encoding=encoding)
     print(report)

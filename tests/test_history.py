@@ -302,7 +302,7 @@ def _semicolons(lines):
     return [line.replace('","', '";"') for line in lines], 1, "uses ';' between fields"
 
 
-@pytest.mark.parametrize("edit", [_extra_field, _missing_field, _blank_lines, _semicolons])
+@pytest.mark.parametrize("edit", [_extra_field, _missing_field, _blank_lines])
 def test_hand_edited_shapes_are_reported_and_nothing_is_rewritten(store, edit):
     """B4: each hand-edited shape is reported by line; good rows load; the file is untouched."""
     for answer in ("one", "two", "three"):
@@ -319,6 +319,30 @@ def test_hand_edited_shapes_are_reported_and_nothing_is_rewritten(store, edit):
     else:
         assert [(p.line, message in p.message) for p in report.problems] == [(line, True)]
     assert store.path.read_bytes() == before
+
+
+def test_a_semicolon_file_gets_one_accurate_message_and_the_same_on_save(store):
+    """B4: every row of a ';' file loads; the learner hears why and how to fix it, once."""
+    for answer in ("one", "two", "three"):
+        store.record("past-role", answer)
+    lines, _line, _message = _semicolons(store.path.read_bytes().decode("utf-8").split("\r\n")[:-1])
+    store.path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    before = store.path.read_bytes()
+    report = HistoryStore(store.path).read()
+    assert list(report.frame["answer"]) == ["one", "two", "three"]
+    assert report.problems == ()
+    summary = report.summary()
+    assert "';' between fields" in summary and "Every row loaded" in summary
+    assert "prep.repair_history()" in summary and "could not be read" not in summary
+    with pytest.raises(HistoryWriteError) as refused:
+        HistoryStore(store.path).record("past-role", "four")
+    message = str(refused.value)
+    assert "';' between fields" in message and "prep.repair_history()" in message
+    assert "Every row still loads" in message
+    assert store.path.read_bytes() == before
+    repaired = HistoryStore(store.path).repair()
+    assert "';' between fields was changed to ','" in str(repaired)
+    assert HistoryStore(store.path).read().summary() == ""
 
 
 def test_a_save_landing_during_a_read_is_not_half_seen(store, monkeypatch):

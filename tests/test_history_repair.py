@@ -98,6 +98,7 @@ def test_repair_puts_a_spreadsheet_layout_back(store):
         "word_count": "2",
         "fillers_per_100": "0.0",
         "star_elements": "action result",
+        "row_check": "",
     }
     line = ",".join(f'"{values[c]}"' if "," in values[c] else values[c] for c in order)
     raw = ("\ufeff" + ",".join(order) + "\r\n" + line + "\r\n").encode("utf-8")

@@ -325,11 +325,23 @@ def habit_sentence(summary: Summary) -> str:
 
 
 def _problems_html(report: HistoryReport) -> str:
-    if not report.problems:
+    parts = [f"<p>{esc(note)}</p>" for note in report.notes]
+    if report.changes:
+        count = len(report.changes)
+        parts.append(
+            f"<p>{count} saved row{plural_s(count)} {'was' if count == 1 else 'were'} changed "
+            "outside the workbook, probably by a spreadsheet; the charts show them as they are "
+            f"now:{problem_list_html(report.changes)}<code>prep.history_problems()</code> says "
+            "what each was; <code>prep.repair_history()</code> puts back what the workbook "
+            "saved, from its automatic backups.</p>"
+        )
+    if report.problems:
+        parts.append(
+            "<p>Some lines of your history could not be read and are left out (the file itself "
+            f"is unchanged):{problem_list_html(report.problems)}Run "
+            "<code>prep.repair_history()</code> to rewrite the file without them; it keeps a "
+            "backup first.</p>"
+        )
+    if not parts:
         return ""
-    return (
-        "<div style='color:var(--jp-warn-color1,#b26a00)'>"
-        f"Some lines of your history could not be read and are left out (the file itself is "
-        f"unchanged):{problem_list_html(report.problems)}Run <code>prep.repair_history()</code> "
-        "to rewrite the file without them; it keeps a backup first.</div>"
-    )
+    return f"<div style='color:var(--jp-warn-color1,#b26a00)'>{''.join(parts)}</div>"
