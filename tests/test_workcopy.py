@@ -254,6 +254,17 @@ def test_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["page.ipynb"]
 
 
+def test_written_files_get_usual_permissions_and_keep_existing_ones(tmp_path):
+    fresh, kept = tmp_path / "fresh.ipynb", tmp_path / "kept.ipynb"
+    kept.write_text("old", encoding="utf-8")
+    kept.chmod(0o640)
+    wc.write_atomically(fresh, "new")
+    wc.write_atomically(kept, "new")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~wc._umask()
+    assert kept.stat().st_mode & 0o777 == 0o640
+    assert kept.read_text(encoding="utf-8") == "new"
+
+
 def test_fingerprint_ignores_what_running_a_page_changes():
     clean = _first()
     assert wc.fingerprint(_run(_first())) == wc.fingerprint(clean)
@@ -295,6 +306,11 @@ def test_main_prints_one_line_per_change(tmp_path, capsys):
     assert capsys.readouterr().out == "created my-workbook/ with 12 notebooks: your own copy\n"
     assert wc.main(["--root", str(tmp_path)]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_main_says_what_went_wrong_instead_of_a_traceback(tmp_path, capsys):
+    assert wc.main(["--root", str(tmp_path)]) == 1
+    assert "no notebooks folder at" in capsys.readouterr().err
 
 
 def test_make_lab_syncs_then_serves_the_copy():

@@ -155,16 +155,28 @@ def manifest_text(entries: dict[str, Entry]) -> str:
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``.
 
-    A reader (or JupyterLab) sees the old file or the new one, never half of one.
+    A reader (or JupyterLab) sees the old file or the new one, never half of one. A replaced
+    file keeps its permissions; a new one gets the usual ones (``mkstemp`` alone gives 0600).
     """
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """Return the process umask (reading it means setting it, so set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _notebook_text(nb: nbformat.NotebookNode) -> str:
@@ -246,7 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     dest = args.dest if args.dest is not None else args.root / WORKCOPY_DIR
-    for line in sync(args.root / UPSTREAM_DIR, dest):
+    try:
+        lines = sync(args.root / UPSTREAM_DIR, dest)
+    except OSError as exc:
+        print(f"could not bring {dest} up to date: {exc}", file=sys.stderr)
+        return 1
+    for line in lines:
         print(line)
     return 0
 
