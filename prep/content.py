@@ -19,7 +19,16 @@ from . import paths
 from .coach import STAR_ELEMENTS, Lexicon, signal_problem
 from .compose import EMAIL_FIELDS
 from .errors import ContentError, UnknownItemError
-from .models import ChecklistItem, Item, Prompt, Question, TalkingPoint, Tip
+from .models import (
+    COMPOSED_DRAFT_ID,
+    ChecklistItem,
+    Item,
+    NumberRule,
+    Prompt,
+    Question,
+    TalkingPoint,
+    Tip,
+)
 
 SCHEMA_VERSION = 1
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -67,6 +76,8 @@ class Content:
                     return f"{item.title}: {prompt.label}"
             if sub == "checklist":
                 return f"{item.title}: checklist"
+            if sub == COMPOSED_DRAFT_ID and item.composer:
+                return f"{item.title}: email draft"
         return f"{item.title}: {sub}"
 
 
@@ -188,7 +199,24 @@ def _prompt(r: _Reader) -> Prompt:
         label=r.text("label"),
         placeholder=r.text("placeholder", required=False),
         lines=r.integer("lines", default=3, low=1, high=20),
+        number=_number_rule(r),
     )
+
+
+def _number_rule(r: _Reader) -> NumberRule | None:
+    """`number: {min: 1, max: 7, message: "..."}`: the prompt keeps only such a number."""
+    r.used.add("number")
+    data = r.data.get("number")
+    if data is None:
+        return None
+    sub = _Reader(r.file, f"{r.item} > number", data)
+    low = sub.integer("min", low=0, high=10**6)
+    high = sub.integer("max", low=0, high=10**6)
+    if low > high:
+        sub.fail("max", f"must not be below min ({low}), found {high}")
+    rule = NumberRule(low=low, high=high, message=sub.text("message", required=False))
+    sub.done()
+    return rule
 
 
 def _checklist_item(r: _Reader) -> ChecklistItem:
@@ -238,6 +266,8 @@ def _tip(r: _Reader) -> Tip:
     )
     if "checklist" in {p.id for p in tip.prompts}:
         r.fail("prompts", "'checklist' is reserved for the checklist; rename that prompt")
+    if composer is not None and COMPOSED_DRAFT_ID in {p.id for p in tip.prompts}:
+        r.fail("prompts", f"{COMPOSED_DRAFT_ID!r} is reserved for the composed draft; rename it")
     if composer == "follow-up-email":
         missing = [f for f in EMAIL_FIELDS if f not in {p.id for p in tip.prompts}]
         if missing:

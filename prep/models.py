@@ -34,6 +34,30 @@ class Question:
 
 
 @dataclass(frozen=True)
+class NumberRule:
+    """A prompt that takes a whole number from `low` to `high` (the weekly goal's days)."""
+
+    low: int
+    high: int
+    message: str = ""  # shown when the text is not such a number; a plain default otherwise
+
+    def parse(self, text: str) -> int | None:
+        """The number typed (spaces around it allowed), or None when it is not in range."""
+        text = text.strip()
+        if not text.isascii() or not text.isdigit():
+            return None
+        number = int(text)
+        return number if self.low <= number <= self.high else None
+
+    def problem(self, label: str) -> str:
+        """What the card says when the text does not parse."""
+        return self.message or (
+            f"“{label.rstrip('?.: ')}” needs a whole number from {self.low} to {self.high}. "
+            "It was not saved."
+        )
+
+
+@dataclass(frozen=True)
 class Prompt:
     """A field the learner fills in on a tip card; saved as `<tip id>/<prompt id>`."""
 
@@ -41,12 +65,16 @@ class Prompt:
     label: str
     placeholder: str = ""
     lines: int = 3
+    number: NumberRule | None = None  # set when only a whole number in a range is kept
 
 
 @dataclass(frozen=True)
 class ChecklistItem:
     id: str
     label: str
+
+
+COMPOSED_DRAFT_ID = "email-draft"  # reserved: no prompt may use it
 
 
 @dataclass(frozen=True)
@@ -70,6 +98,11 @@ class Tip:
 
     def prompt_item_id(self, prompt_id: str) -> str:
         return f"{self.id}/{prompt_id}"
+
+    @property
+    def composed_item_id(self) -> str:
+        """Where the composed draft (e.g. the follow-up email) is saved, hand edits and all."""
+        return f"{self.id}/{COMPOSED_DRAFT_ID}"
 
     @property
     def checklist_item_id(self) -> str:

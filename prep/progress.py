@@ -23,7 +23,8 @@ from .textstats import word_count
 
 DEFAULT_WEEKLY_GOAL = 3
 WEEKLY_GOAL_ITEM = "expert-advice/weekly-goal"
-_FIRST_NUMBER = re.compile(r"\d+")
+WEEKLY_GOAL_DAYS = (1, 7)  # the habit page's `number` rule in data/guides.yaml says the same
+_FIRST_NUMBER = re.compile(r"[-+−]?\d+(?:[.,]\d+)?")
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,17 @@ def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
 
 
 def weekly_goal(history: pd.DataFrame) -> tuple[int, bool]:
-    """The goal the learner saved on the habit page (its first number), else the default."""
+    """The practice days a week the learner saved on the habit page, else the default.
+
+    Only a whole number of days from 1 to 7 counts. Older notes in free text ("five, say
+    5") give their first number; a note whose first number is out of range, negative or
+    not whole ("8", "-2", "2.5") is ignored, and an earlier one (or the default) applies.
+    """
     notes = history.loc[history["item_id"] == WEEKLY_GOAL_ITEM, "answer"]
+    low, high = WEEKLY_GOAL_DAYS
     for note in reversed(list(notes)):
         match = _FIRST_NUMBER.search(str(note))
-        if match and 1 <= int(match.group()) <= 50:
+        if match and match.group().isdigit() and low <= int(match.group()) <= high:
             return int(match.group()), True
     return DEFAULT_WEEKLY_GOAL, False
 
