@@ -188,9 +188,11 @@ class TimerControl(widgets.HBox):
         self.button = widgets.ToggleButton(
             value=False, description="Start timer", icon="play", tooltip="Time your answer"
         )
+        self.button.add_class("prep-control")  # a control, not something to keep
         self.readout = widgets.Label(value="0:00")
         self.ticker = widgets.Play(value=0, min=0, max=10**7, step=1, interval=1000)
         self.ticker.layout.display = "none"
+        self.ticker.add_class("prep-control")
         self.button.observe(self._on_toggle, names="value")
         self.ticker.observe(self._on_tick, names="value")
         super().__init__([self.button, self.readout, self.ticker])
@@ -225,6 +227,19 @@ class TimerControl(widgets.HBox):
 
     def refresh(self) -> None:
         self.readout.value = format_duration(self.stopwatch.elapsed)
+
+
+CONFIDENCE_DRAFT = "#confidence"  # draft key suffix: a rating picked but not saved yet
+
+
+def confidence_draft(value: int | None) -> str | None:
+    """The draft text for a confidence rating (None discards the draft)."""
+    return str(value) if value is not None else None
+
+
+def confidence_from_draft(text: str) -> int | None:
+    """The rating kept in a draft, or None when the draft holds anything else."""
+    return int(text) if text.strip() in {"1", "2", "3", "4", "5"} else None
 
 
 def confidence_picker() -> widgets.ToggleButtons:

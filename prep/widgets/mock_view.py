@@ -21,10 +21,13 @@ from ..history import HistoryStore
 from ..models import Attempt, Question
 from ..textstats import format_duration
 from ._common import (
+    CONFIDENCE_DRAFT,
     Autosave,
     BugLog,
     Status,
     bullets,
+    confidence_draft,
+    confidence_from_draft,
     confidence_picker,
     esc,
     guarded,
@@ -85,6 +88,7 @@ class MockInterview(widgets.VBox):
         self.countdown.add_class("prep-countdown")
         self.ticker = widgets.Play(value=0, min=0, max=10**7, step=1, interval=1000)
         self.ticker.layout.display = "none"
+        self.ticker.add_class("prep-control")  # only refreshes the countdown
         self.answer = widgets.Textarea(
             placeholder="Answer as you would out loud…",
             layout=widgets.Layout(width="100%", height="10em", display="none"),
@@ -104,17 +108,14 @@ class MockInterview(widgets.VBox):
         self.summary = widgets.HTML("")
         self.summary.add_class("prep-mock-summary")
         self.bug_log = BugLog()
-        self.autosave = (
-            Autosave(self, drafts, lambda: {self._draft_key(): self.answer.value})
-            if drafts
-            else None
-        )
+        self.autosave = Autosave(self, drafts, self._draft_changes) if drafts else None
 
         self.start_button.on_click(self._on_start)
         self.submit_button.on_click(self._on_submit)
         self.next_button.on_click(self._on_next)
         self.ticker.observe(self._on_tick, names="value")
         self.answer.observe(self._on_answer_change, names="value")
+        self.confidence.observe(self._on_answer_change, names="value")
         super().__init__(
             [
                 self.header,
@@ -151,6 +152,14 @@ class MockInterview(widgets.VBox):
 
     def _draft_key(self) -> str:
         return f"mock/{self.current.id}" if self.current else "mock/-"
+
+    def _draft_changes(self) -> dict[str, str | None]:
+        """The answer being typed and the confidence picked, until they are submitted."""
+        key = self._draft_key()
+        return {
+            key: self.answer.value,
+            key + CONFIDENCE_DRAFT: confidence_draft(self.confidence.value),
+        }
 
     def _show_header(self) -> None:
         total = len(self.questions)
@@ -212,7 +221,11 @@ class MockInterview(widgets.VBox):
             widget.layout.display = None
         self.next_button.layout.display = "none"
         if self.autosave is not None:
-            draft = self.autosave.restore().get(self._draft_key())
+            drafts = self.autosave.restore()
+            rating = drafts.get(self._draft_key() + CONFIDENCE_DRAFT)
+            if rating is not None:
+                self.confidence.value = confidence_from_draft(rating.text)
+            draft = drafts.get(self._draft_key())
             if draft is not None:
                 self.answer.value = draft.text
                 self.status.show(
@@ -258,7 +271,7 @@ class MockInterview(widgets.VBox):
             return None
         attempt, feedback = saved
         if self.autosave is not None:
-            self.autosave.clear(self._draft_key())
+            self.autosave.clear(self._draft_key(), self._draft_key() + CONFIDENCE_DRAFT)
         self.ticker.playing = False
         self.results.append(MockResult(question, attempt, feedback))
         self.answer.disabled = True

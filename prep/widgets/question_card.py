@@ -14,11 +14,14 @@ from ..history import SPREADSHEET_CELL_LIMIT, HistoryStore
 from ..models import Attempt, Question
 from ..textstats import format_duration, length_summary, word_count
 from ._common import (
+    CONFIDENCE_DRAFT,
     Autosave,
     BugLog,
     Status,
     TimerControl,
     bullets,
+    confidence_draft,
+    confidence_from_draft,
     confidence_picker,
     draft_time,
     esc,
@@ -122,10 +125,10 @@ class QuestionCard(widgets.VBox):
         self.history_view.add_class("prep-attempts")
         self.bug_log = BugLog()
 
-        self.autosave = (
-            Autosave(self, drafts, lambda: {question.id: self.answer.value}) if drafts else None
-        )
+        self.confidence_key = question.id + CONFIDENCE_DRAFT
+        self.autosave = Autosave(self, drafts, self._draft_changes) if drafts else None
         self.answer.observe(self._on_answer_change, names="value")
+        self.confidence.observe(self._on_confidence_change, names="value")
         self.save_button.on_click(self._on_save)
 
         controls = widgets.HBox(
@@ -149,15 +152,26 @@ class QuestionCard(widgets.VBox):
         self.add_class("prep-question-card")
         self._restore_draft()
 
+    def _draft_changes(self) -> dict[str, str | None]:
+        """The answer and the confidence picked, both unsaved until Save."""
+        return {
+            self.question.id: self.answer.value,
+            self.confidence_key: confidence_draft(self.confidence.value),
+        }
+
     def _restore_draft(self) -> None:
-        """Put back text typed before a restart, reload or crash, and say so."""
+        """Put back text typed (and a rating picked) before a restart, reload or crash."""
         if self.autosave is None:
             return
-        draft = self.autosave.restore().get(self.question.id)
-        if draft is None:
+        drafts = self.autosave.restore()
+        draft = drafts.get(self.question.id)
+        rating = drafts.get(self.confidence_key)
+        if draft is not None and self.attempts and self.attempts[-1].answer == draft.text:
+            self.autosave.clear(self.question.id, self.confidence_key)  # it was saved after all
             return
-        if self.attempts and self.attempts[-1].answer == draft.text:
-            self.autosave.clear(self.question.id)  # it was saved after all
+        if rating is not None:
+            self.confidence.value = confidence_from_draft(rating.text)
+        if draft is None:
             return
         self.answer.value = draft.text
         self.status.show(
@@ -165,6 +179,11 @@ class QuestionCard(widgets.VBox):
             f"Draft restored from {draft_time(draft.updated_at, self.tz)}: you typed this but "
             "had not saved it. Press Save to keep it, or clear the field to discard it.",
         )
+
+    @guarded
+    def _on_confidence_change(self, _change: dict[str, Any]) -> None:
+        if self.autosave is not None:
+            self.autosave.changed()
 
     @guarded
     def _on_answer_change(self, change: dict[str, Any]) -> None:
@@ -205,7 +224,7 @@ class QuestionCard(widgets.VBox):
             return None
         if self.attempts and self.attempts[-1].answer == answer:
             if self.autosave is not None:
-                self.autosave.clear(self.question.id)
+                self.autosave.clear(self.question.id, self.confidence_key)
             self.status.show(
                 "info",
                 f"Already saved: this is the same text as attempt {len(self.attempts)}. "
@@ -226,7 +245,7 @@ class QuestionCard(widgets.VBox):
             return None
         attempt, feedback = saved
         if self.autosave is not None:
-            self.autosave.clear(self.question.id)
+            self.autosave.clear(self.question.id, self.confidence_key)
         self.attempts.append(attempt)
         self.history_view.value = attempts_html(self.attempts, self.tz)
         self.show_feedback(answer, feedback)

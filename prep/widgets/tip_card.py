@@ -13,9 +13,13 @@ from ..compose import compose_follow_up_email
 from ..drafts import DraftStore
 from ..errors import HistoryError
 from ..history import HistoryStore
-from ..models import Attempt, ChecklistItem, Tip
+from ..models import Attempt, ChecklistItem, Prompt, Tip
 from ._common import Autosave, BugLog, Status, bullets, clause, draft_time, esc, guarded, local_time
 
+HAND_EDITED = (
+    "Your draft was edited by hand, so changes to the fields above are not copied into it. "
+    "Press 'Rebuild from the fields' to start again from them."
+)
 _CHECK_LINE = re.compile(r"^\[(?P<mark>[xX ])\]\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*):")
 
 
@@ -32,6 +36,22 @@ def decode_checklist(text: str) -> set[str]:
         if match and match["mark"].lower() == "x":
             ticked.add(match["id"])
     return ticked
+
+
+def _saved_note(attempt: Attempt | None, tz: tzinfo | None) -> str:
+    if attempt is None:
+        return ""
+    saved_on = local_time(attempt.recorded_at, tz).strftime("%d %b %Y")
+    return f" <span style='opacity:0.7'>(last saved {esc(saved_on)})</span>"
+
+
+def number_problems(prompts: Iterable[Prompt], values: Mapping[str, str]) -> dict[str, str]:
+    """Prompt id -> the message for each number field whose text is not a number in range."""
+    return {
+        p.id: p.number.problem(p.label)
+        for p in prompts
+        if p.number is not None and p.number.parse(values.get(p.id, "")) is None
+    }
 
 
 class TipCard(widgets.VBox):
@@ -70,10 +90,7 @@ class TipCard(widgets.VBox):
             field.add_class("prep-answer")
             field.observe(self._on_field_change, names="value")
             self.fields[prompt.id] = field
-            note = ""
-            if item_id in latest:
-                saved_on = local_time(latest[item_id].recorded_at, tz).strftime("%d %b %Y")
-                note = f" <span style='opacity:0.7'>(last saved {esc(saved_on)})</span>"
+            note = _saved_note(latest.get(item_id), tz)
             rows.append(widgets.HTML(f"<strong>{esc(prompt.label)}</strong>{note}"))
             rows.append(field)
 
@@ -93,20 +110,38 @@ class TipCard(widgets.VBox):
                 self.checks[item.id] = box
                 rows.append(box)
 
+        # The composed draft (the follow-up email) is a field of its own: it follows the
+        # fields until the learner edits it by hand, then only the rebuild button rewrites it.
         self.draft: widgets.Textarea | None = None
         self.draft_note = widgets.HTML("")
+        self.draft_note.add_class("prep-draft-note")
+        self.rebuild_button = widgets.Button(
+            description="Rebuild from the fields",
+            icon="refresh",
+            tooltip="Replace the email draft with one built from the fields above",
+            layout=widgets.Layout(width="auto", display="none"),
+        )
+        self.rebuild_button.add_class("prep-rebuild")
+        self.rebuild_button.on_click(self._on_rebuild)
+        self._composed = ""  # the draft the fields give, as last applied
         if tip.composer == "follow-up-email":
-            self.draft = widgets.Textarea(layout=widgets.Layout(width="100%", height="18em"))
+            self._composed = self.compose()
+            self.draft = widgets.Textarea(
+                value=self.saved.get(tip.composed_item_id, self._composed),
+                layout=widgets.Layout(width="100%", height="18em"),
+            )
             self.draft.add_class("prep-draft")
+            self.draft.observe(self._on_draft_change, names="value")
+            note = _saved_note(latest.get(tip.composed_item_id), tz)
             rows.append(
                 widgets.HTML(
-                    "<strong>Your email draft</strong> "
-                    "<span style='opacity:0.7'>(built from the fields above; copy it into your "
-                    "mail program and adjust as you like)</span>"
+                    f"<strong>Your email draft</strong>{note} "
+                    "<span style='opacity:0.7'>(built from the fields above until you edit it; "
+                    "Save keeps your edits; copy it into your mail program when ready)</span>"
                 )
             )
-            rows.extend([self.draft, self.draft_note])
-            self._compose()
+            rows.extend([self.draft, self.draft_note, self.rebuild_button])
+            self._show_draft_state()
 
         self.save_button = widgets.Button(
             description="Save", button_style="primary", icon="save", tooltip="Save what you wrote"
@@ -129,7 +164,11 @@ class TipCard(widgets.VBox):
 
     def _draft_keys(self) -> list[str]:
         keys = [self.tip.prompt_item_id(p.id) for p in self.tip.prompts]
-        return [*keys, self.tip.checklist_item_id] if self.checks else keys
+        if self.checks:
+            keys.append(self.tip.checklist_item_id)
+        if self.draft is not None:
+            keys.append(self.tip.composed_item_id)
+        return keys
 
     def _restore_drafts(self) -> None:
         """Put back what was typed or ticked before a restart, reload or crash, and say so."""
@@ -148,6 +187,10 @@ class TipCard(widgets.VBox):
             for item_id, box in self.checks.items():
                 box.value = item_id in ticked
             restored.append(("Checklist", draft))
+        draft = drafts.get(self.tip.composed_item_id) if self.draft is not None else None
+        if draft is not None and self.draft is not None and draft.text != self.draft.value:
+            self.draft.value = draft.text
+            restored.append(("Your email draft", draft))
         if restored:
             names = ", ".join(f"“{label.rstrip('?.:')}”" for label, _ in restored)
             newest = max(d.updated_at for _, d in restored)
@@ -175,12 +218,24 @@ class TipCard(widgets.VBox):
                 before is None and ticked
             ):
                 out[self.tip.checklist_item_id] = encoded
+        if self.draft is not None:
+            # Kept when it differs from what is saved; never saved yet, only when it differs
+            # from what the fields give (a draft that follows them needs no row of its own).
+            item_id = self.tip.composed_item_id
+            text = self.draft.value
+            if text.strip() and text != self.saved.get(item_id, self._composed):
+                out[item_id] = text
         return out
+
+    @property
+    def hand_edited(self) -> bool:
+        """True when the email draft no longer matches what the fields give."""
+        return self.draft is not None and self.draft.value != self._composed
 
     @guarded
     def _on_field_change(self, _change: dict[str, Any]) -> None:
         if self.draft is not None:
-            self._compose()
+            self._follow_fields()
         if self.autosave is not None:
             self.autosave.changed()
 
@@ -189,26 +244,106 @@ class TipCard(widgets.VBox):
         if self.autosave is not None:
             self.autosave.changed()
 
-    def _compose(self) -> None:
+    @guarded
+    def _on_draft_change(self, _change: dict[str, Any]) -> None:
+        self._show_draft_state()
+        if self.autosave is not None:
+            self.autosave.changed()
+
+    @guarded
+    def _on_rebuild(self, _button: widgets.Button | None = None) -> None:
+        self.rebuild_from_fields()
+
+    def compose(self) -> str:
+        """The email the fields give right now."""
+        return compose_follow_up_email(self.values()).as_text()
+
+    def _follow_fields(self) -> None:
+        """Recompose the draft from the fields, unless it was edited by hand."""
         assert self.draft is not None
-        draft = compose_follow_up_email(self.values())
-        self.draft.value = draft.as_text()
-        if draft.missing:
-            names = ", ".join(m.replace("-", " ") for m in draft.missing)
+        following = not self.hand_edited
+        self._composed = self.compose()
+        if following:
+            self.draft.value = self._composed  # its observer updates the note
+        else:
+            self._show_draft_state()
+
+    def _show_draft_state(self) -> None:
+        if self.draft is None:
+            return
+        if self.hand_edited:
+            self.draft_note.value = f"<em>{esc(HAND_EDITED)}</em>"
+            self.rebuild_button.layout.display = None
+            return
+        self.rebuild_button.layout.display = "none"
+        missing = compose_follow_up_email(self.values()).missing
+        if missing:
+            names = ", ".join(m.replace("-", " ") for m in missing)
             self.draft_note.value = f"<em>Still to fill in: {esc(names)}.</em>"
         else:
             self.draft_note.value = "<em>Ready to send.</em>"
+
+    def rebuild_from_fields(self) -> bool:
+        """Replace a hand-edited draft with one built from the fields, keeping the edit.
+
+        An edit that is not saved yet is saved first (its own history row), so it can be
+        found again; if that fails, nothing is replaced and the status says why.
+        """
+        if self.draft is None:
+            return False
+        item_id = self.tip.composed_item_id
+        edited = self.draft.value
+        self._composed = self.compose()
+        if edited == self._composed:
+            self._show_draft_state()
+            self.status.show("info", "Your draft already matches the fields: nothing to rebuild.")
+            return False
+        kept = ""
+        if edited.strip() and edited != self.saved.get(item_id):
+            try:
+                attempt = self.store.record(item_id, edited)
+            except HistoryError as exc:
+                self.status.show(
+                    "error",
+                    "Not rebuilt: your hand-edited draft could not be saved first "
+                    f"({clause(exc)}). It is still in the field; copy it somewhere safe, then "
+                    "try again.",
+                )
+                return False
+            self.saved[item_id] = edited
+            when = local_time(attempt.recorded_at, self.tz).strftime("%H:%M")
+            kept = f" Your hand-edited version was saved first (at {when}); prep.history() has it."
+        elif edited.strip():
+            kept = " Your hand-edited version is the one you saved before; prep.history() has it."
+        self.draft.value = self._composed
+        if self.autosave is not None:
+            self.autosave.changed()
+        self.status.show(
+            "ok",
+            "Rebuilt your email draft from the fields."
+            + kept
+            + " Press Save to keep the rebuilt one.",
+        )
+        return True
 
     @guarded
     def _on_save(self, _button: widgets.Button | None = None) -> None:
         self.save()
 
     def save(self) -> list[Attempt]:
-        """Save each changed field as its own row; say exactly what was and was not saved."""
-        pending = self.pending()
+        """Save each changed field as its own row; say exactly what was and was not saved.
+
+        A number field (the weekly goal) whose text is not a number in its range is not
+        saved; its message joins the status and its text stays in the field.
+        """
+        problems = number_problems(self.tip.prompts, self.values())
+        refused = {self.tip.prompt_item_id(prompt_id) for prompt_id in problems}
+        pending = {k: v for k, v in self.pending().items() if k not in refused}
         if not pending:
             has_text = any(v.strip() for v in self.values().values())
-            if has_text or any(box.value for box in self.checks.values()):
+            if problems:
+                self.status.show("error", " ".join(problems.values()))
+            elif has_text or any(box.value for box in self.checks.values()):
                 self.status.show("info", "Nothing new to save: everything matches what you saved.")
             else:
                 self.status.show("error", "Nothing to save yet: fill in at least one field.")
@@ -226,7 +361,12 @@ class TipCard(widgets.VBox):
         when = local_time(saved[-1].recorded_at, self.tz).strftime("%H:%M")
         count = len(saved)
         message = f"Saved {count} answer{'s' if count != 1 else ''} at {when}."
-        self.status.show("ok", " ".join([message, *self.store.take_notices()]))
+        if any(a.item_id == self.tip.composed_item_id for a in saved):
+            message = message[:-1] + ", your email draft included."
+        notices = self.store.take_notices()
+        self.status.show(
+            "warn" if problems else "ok", " ".join([message, *problems.values(), *notices])
+        )
         return saved
 
     def _record_all(self, pending: dict[str, str], saved: list[Attempt]) -> None:
