@@ -10,6 +10,9 @@ import tempfile
 
 import pytest
 
+# `make lab`'s working copy: the learner's own executed notebooks, never tests
+collect_ignore = ["my-workbook"]
+
 os.environ["PREP_DATA_DIR"] = tempfile.mkdtemp(prefix="prep-test-data-")
 os.environ.setdefault("MPLBACKEND", "Agg")
 

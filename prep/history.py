@@ -481,8 +481,8 @@ class HistoryStore:
                 len(plan.rows),
                 left_out,
                 tuple(changes),
-                restored=plan.restored,
-                not_restored=plan.not_restored,
+                restored=tuple(plan.restored),
+                not_restored=tuple(plan.not_restored),
                 unchecked_marks=_question_marks(rows, found.lines) if encoding else (),
             )
 
