@@ -360,3 +360,24 @@ def test_a_save_landing_during_a_read_is_not_half_seen(store, monkeypatch):
     report = store.read()
     assert list(report.frame["answer"]) == ["first", "saved during the read"]
     assert report.problems == ()
+
+
+@pytest.mark.parametrize("confidence", [0, 6, -1, 100])
+def test_confidence_outside_one_to_five_is_refused_and_nothing_is_written(store, confidence):
+    store.record("past-role", "kept", confidence=3)
+    before = store.path.read_bytes()
+    with pytest.raises(ValueError, match="confidence must be 1-5"):
+        store.record("past-role", "out of range", confidence=confidence)
+    assert store.path.read_bytes() == before
+
+
+def test_confidence_outside_one_to_five_never_creates_the_file(store):
+    with pytest.raises(ValueError, match="confidence"):
+        store.record("past-role", "first", confidence=0)
+    assert not store.path.exists()
+
+
+@pytest.mark.parametrize("confidence", [1, 5, None])
+def test_confidence_at_the_ends_of_the_range_is_kept(store, confidence):
+    store.record("past-role", "edge", confidence=confidence)
+    assert store.load()["confidence"].tolist() == [pd.NA if confidence is None else confidence]
