@@ -95,6 +95,100 @@ def test_unwritable_drafts_give_a_plain_message(tmp_path, monkeypatch):
         drafts.update({"past-role": "text"})
 
 
+DRAFTS_HOLDER = textwrap.dedent(
+    """
+    import sys, filelock
+    from prep.drafts import DraftStore
+    path, marker = sys.argv[1], sys.argv[2]
+    with filelock.FileLock(DraftStore(path).lock_path):  # the lock file as that process names it
+        open(marker, "w").close()
+        sys.stdin.read()  # hold the lock until the test closes our stdin
+    """
+)
+
+
+@pytest.fixture
+def drafts_locked(tmp_path):
+    """Hold the drafts lock in another process until the returned function is called."""
+    path = tmp_path / "drafts.json"
+    marker = tmp_path / "held"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRAFTS_HOLDER, str(path), str(marker)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():  # a hang guard, not a timing assertion
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the holder never took the lock"
+        time.sleep(0.005)
+
+    def release():
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
+
+    yield path, release
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_drafts_are_not_written_while_another_process_holds_the_lock(drafts_locked):
+    path, release = drafts_locked
+    DraftStore(path, lock_timeout=5).load()  # reading needs no lock
+    started = time.monotonic()
+    with pytest.raises(DraftError, match="another notebook is writing drafts"):
+        DraftStore(path, lock_timeout=0.3).update({"past-role": "typed while locked"})
+    assert time.monotonic() - started >= 0.3, "it gave up before its timeout"
+    assert not path.exists()
+    release()
+    DraftStore(path, lock_timeout=0.3).update({"past-role": "after the release"})
+    assert DraftStore(path).get("past-role").text == "after the release"
+
+
+def test_a_draft_write_waits_for_the_lock_then_lands(drafts_locked):
+    path, release = drafts_locked
+    done, errors = threading.Event(), []
+
+    def write():
+        try:
+            DraftStore(path, lock_timeout=60).update({"past-role": "queued"})
+        except Exception as exc:  # reported below, on the test's thread
+            errors.append(exc)
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    assert not done.wait(0.5), "the draft was written while another process held the lock"
+    release()
+    thread.join(60)
+    assert errors == []
+    assert DraftStore(path).get("past-role").text == "queued"
+
+
+def test_a_write_failing_halfway_leaves_the_old_drafts_file_intact(tmp_path, monkeypatch):
+    drafts = DraftStore(tmp_path / "drafts.json", clock=lambda: T0)
+    drafts.update({"past-role": "the draft before", "five-years": "another"})
+    before = drafts.path.read_bytes()
+    real_write = os.write
+    calls = []
+
+    def half_then_fail(fd, data):
+        calls.append(len(data))
+        if len(calls) == 1:  # half the bytes reach the file, then the disk fills up
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", half_then_fail)
+    with pytest.raises(DraftError, match="the disk is full"):
+        drafts.update({"past-role": "a much longer draft " * 50})
+    monkeypatch.undo()
+    assert len(calls) == 2, "the write was interrupted halfway, as planned"
+    assert drafts.path.read_bytes() == before
+    assert drafts.load()["past-role"].text == "the draft before"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "no temp file left"
+
+
 # ---- debouncing ------------------------------------------------------------------------
 
 
