@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import csv
+import io
 
+import pandas as pd
 import pytest
 
 import prep
 from prep.errors import HistoryWriteError
-from prep.export import export_for_spreadsheet, neutralise
-from prep.history import HistoryStore
+from prep.export import (
+    EXPORT_COLUMNS,
+    FORMULA_STARTS,
+    export_for_spreadsheet,
+    neutralise,
+    spreadsheet_csv,
+)
+from prep.history import DTYPES, HistoryStore
 
 DANGEROUS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", '=HYPERLINK("http://x")']
 
@@ -66,3 +74,42 @@ def test_public_export_call(data_dir, capsys):
     written = prep.export_for_spreadsheet(str(data_dir / "for-excel.csv"))
     assert "Wrote" in capsys.readouterr().out
     assert "'=cmd" in written.read_text(encoding="utf-8-sig")
+
+
+PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
+# every text column the export writes, whatever it grows to: ids, mode, answer, ...
+TEXT_EXPORTED = [c for c in EXPORT_COLUMNS if DTYPES.get(c) == "string"]
+
+
+def exported_rows(raw: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_every_text_column_is_exported():
+    assert {"item_id", "mode", "answer", "attempt_id"} <= set(TEXT_EXPORTED)
+
+
+@pytest.mark.parametrize("column", TEXT_EXPORTED)
+@pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
+def test_formula_text_is_neutralised_in_every_text_column(tmp_path, column, prefix):
+    store = HistoryStore(tmp_path / "practice_history.csv")
+    store.record("past-role", "a plain answer", confidence=3)
+    frame = store.read().frame.copy()
+    frame[column] = pd.array([f"{prefix}HYPERLINK(1)"], dtype="string")
+    rows = exported_rows(spreadsheet_csv(frame))
+    heading = EXPORT_COLUMNS[column]
+    assert rows[0][heading] == f"'{prefix}HYPERLINK(1)"
+    for cell in rows[0].values():
+        assert not cell.startswith(FORMULA_STARTS), (column, rows[0])
+
+
+def test_item_ids_and_modes_saved_with_formulas_export_as_text(tmp_path):
+    store = HistoryStore(tmp_path / "practice_history.csv")
+    store.record("=cmd|' /C calc'!A0", "@SUM(A1)", mode="+mock", confidence=2)
+    store.record("-custom-question", "\tx", mode="\rpractice")
+    out = export_for_spreadsheet(store, tmp_path / "export.csv")
+    rows = exported_rows(out.read_bytes())
+    assert [r["Question or tip id"] for r in rows] == ["'=cmd|' /C calc'!A0", "'-custom-question"]
+    assert [r["Mode"] for r in rows] == ["'+mock", "'\rpractice"]
+    assert [r["Answer"] for r in rows] == ["'@SUM(A1)", "'\tx"]
+    assert all(not cell.startswith(FORMULA_STARTS) for r in rows for cell in r.values())
