@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,64 @@ def test_rambling_limits_answer_names_the_language_but_not_the_limits():
         "um": 1,
     }
     assert feedback.star_found == ()
+
+
+def _one_change(kind):
+    """(better, worse): two Feedbacks that differ in one way only."""
+    better = dataclasses.replace(coach("past-role", STRONG_PAST_ROLE), spoken_seconds=120)
+    if kind == "coverage":
+        first = better.points[0]
+        points = (dataclasses.replace(first, covered=False), *better.points[1:])
+        return better, dataclasses.replace(better, points=points)
+    if kind == "length":
+        return better, dataclasses.replace(better, spoken_seconds=400)
+    if kind == "fillers":
+        return better, dataclasses.replace(better, fillers={"um": 4, "you know": 2})
+    if kind == "star":
+        star = {e: s for e, s in better.star.items() if e != "result"}
+        return better, dataclasses.replace(better, star=star)
+    raise AssertionError(kind)
+
+
+REGRESSIONS = {
+    "coverage": ["coverage down from 100% to 86%", "no longer covers: "],
+    "length": ["length further from the target ("],
+    "fillers": ["more fillers (0.0 → 5.2 per 100 words)"],
+    "star": ["STAR: lost result"],
+}
+IMPROVEMENTS = {
+    "coverage": ["coverage up from 86% to 100%", "now covers: "],
+    "length": ["length closer to the target ("],
+    "fillers": ["fewer fillers (5.2 → 0.0 per 100 words)"],
+    "star": ["STAR: now has result"],
+}
+
+
+@pytest.mark.parametrize("kind", list(REGRESSIONS))
+def test_each_kind_of_regression_is_reported_on_its_own(kind):
+    better, worse = _one_change(kind)
+    result = compare(worse, better, "after", "before")
+    assert result.improved == ()
+    assert len(result.regressed) == len(REGRESSIONS[kind]), result.regressed
+    for text, expected in zip(result.regressed, REGRESSIONS[kind], strict=True):
+        assert text.startswith(expected), result.regressed
+
+
+@pytest.mark.parametrize("kind", list(IMPROVEMENTS))
+def test_each_kind_of_improvement_is_reported_on_its_own(kind):
+    better, worse = _one_change(kind)
+    result = compare(better, worse, "after", "before")
+    assert result.regressed == ()
+    assert len(result.improved) == len(IMPROVEMENTS[kind]), result.improved
+    for text, expected in zip(result.improved, IMPROVEMENTS[kind], strict=True):
+        assert text.startswith(expected), result.improved
+
+
+def test_a_real_answer_gone_worse_names_every_regression():
+    strong = coach("past-role", STRONG_PAST_ROLE)
+    rambling = coach("past-role", RAMBLING_PAST_ROLE)
+    regressed = compare(rambling, strong, RAMBLING_PAST_ROLE, STRONG_PAST_ROLE).regressed
+    assert regressed[0].startswith("coverage down")
+    assert any(t.startswith("no longer covers: ") for t in regressed)
+    assert any(t.startswith("more fillers") for t in regressed)
+    assert any(t.startswith("STAR: lost") for t in regressed)
