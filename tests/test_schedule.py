@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from fsrs import Rating
+from fsrs import Card, Rating
 
 import prep
 from prep.history import HistoryStore
-from prep.schedule import next_up, pick_for_mock, rating_for, replay
+from prep.schedule import CardState, next_up, pick_for_mock, rating_for, replay
 from prep.widgets.next_up_view import next_up_html
 
 UTC = timezone.utc
@@ -158,3 +158,65 @@ def test_next_up_survives_an_unreadable_history(data_dir):
     (data_dir / "practice_history.csv").write_bytes("attempt_id,caf\xe9\n".encode("cp1252"))
     view = prep.next_up()
     assert [i.status for i in view.items] == ["new"] * 4  # the schedule starts afresh
+
+
+def state(question_id, due=None, coverage=None, confidence=None):
+    """A CardState due at `due` (None: never practised) with recent figures."""
+    card = None if due is None else Card(card_id=1, due=due, last_review=due - timedelta(days=3))
+    return CardState(
+        question_id,
+        card,
+        reviews=0 if due is None else 1,
+        last_reason="confidence 3/5",
+        recent_coverage=coverage,
+        recent_confidence=confidence,
+    )
+
+
+def test_within_each_group_the_most_urgent_comes_first():
+    """Several questions per status, listed in the states in the opposite order."""
+    now = T0
+    states = [
+        state("overdue-2d", due=now - timedelta(days=2)),
+        state("overdue-9d", due=now - timedelta(days=9)),
+        state("overdue-5d", due=now - timedelta(days=5)),
+        state("due-1h", due=now - timedelta(hours=1)),
+        state("due-20h", due=now - timedelta(hours=20)),
+        state("new-first"),
+        state("new-second"),
+        state("weak-cover-40", due=now + timedelta(days=4), coverage=0.4),
+        state("weak-cover-10", due=now + timedelta(days=9), coverage=0.1),
+        state("weak-conf-1", due=now + timedelta(days=2), confidence=1.0),
+        state("later-8d", due=now + timedelta(days=8), coverage=0.9),
+        state("later-1d", due=now + timedelta(days=1), confidence=4.0),
+        state("later-3d", due=now + timedelta(days=3)),
+    ]
+    items = next_up({s.question_id: s for s in states}, now)
+    assert [(i.status, i.question_id) for i in items] == [
+        ("overdue", "overdue-9d"),  # most overdue first
+        ("overdue", "overdue-5d"),
+        ("overdue", "overdue-2d"),
+        ("due", "due-20h"),  # due longest first
+        ("due", "due-1h"),
+        ("new", "new-first"),  # new ones keep the workbook's order
+        ("new", "new-second"),
+        ("weak", "weak-conf-1"),  # weakest first: confidence 1/5 scores 0
+        ("weak", "weak-cover-10"),
+        ("weak", "weak-cover-40"),
+        ("later", "later-1d"),  # soonest first
+        ("later", "later-3d"),
+        ("later", "later-8d"),
+    ]
+
+
+def test_the_order_within_a_group_does_not_depend_on_the_order_given():
+    now = T0
+    states = [
+        state("a", due=now - timedelta(days=3)),
+        state("b", due=now - timedelta(days=7)),
+        state("c", due=now + timedelta(days=5), coverage=0.3),
+        state("d", due=now + timedelta(days=5), coverage=0.2),
+    ]
+    for ordering in (states, states[::-1]):
+        items = next_up({s.question_id: s for s in ordering}, now)
+        assert [i.question_id for i in items] == ["b", "a", "d", "c"]
