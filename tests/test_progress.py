@@ -252,3 +252,88 @@ def test_answer_length_uses_the_saved_word_count_and_counts_older_rows(
     assert list(summary.questions["words"]) == [3, 4]
     assert str(summary.questions["words"].dtype) == "int64"
     assert counted == ["three words here"]  # the coach's saved count is not redone
+
+
+# ---- what the charts draw ------------------------------------------------------------------
+# A chart showing the wrong column still renders a PNG; these read the drawn data back.
+
+MONDAY = datetime(2026, 11, 16, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def charted(tmp_path, content):
+    """Two weeks with distinct confidence, coverage, length and time; their charts."""
+    store = HistoryStore(tmp_path / "h.csv")
+    rows = [  # (when, item, answer, confidence, coverage, seconds)
+        (MONDAY, "past-role", "one two three", 2, "0.25", 120),
+        (MONDAY + timedelta(days=1), "past-role", "one two three four five", 4, "0.75", 300),
+        (MONDAY + timedelta(days=7), "five-years", "two words", 5, "0.50", 60),
+        (MONDAY + timedelta(days=8), "research-company/stack", "Go", None, None, None),
+        (MONDAY + timedelta(days=8), "research-company/goals", "Grow", None, None, None),
+    ]
+    for when, item_id, answer, confidence, coverage, seconds in rows:
+        store.clock = lambda when=when: when
+        extra = {} if coverage is None else {"coverage": coverage}
+        store.record(item_id, answer, confidence=confidence, seconds=seconds, extra=extra)
+    summary = summarise(store.load(), content, UTC, date(2026, 11, 25))
+    return figures(summary), content
+
+
+def drawn_lines(fig):
+    return {line.get_label(): [float(y) for y in line.get_ydata()] for line in fig.axes[0].lines}
+
+
+def test_coverage_chart_draws_coverage_per_question(charted):
+    charts, content = charted
+    assert drawn_lines(charts["coverage"]) == {
+        content.title_of("past-role"): [25.0, 75.0],
+        content.title_of("five-years"): [50.0],
+    }
+
+
+def test_confidence_chart_draws_confidence_per_question(charted):
+    charts, content = charted
+    assert drawn_lines(charts["confidence"]) == {
+        content.title_of("past-role"): [2.0, 4.0],
+        content.title_of("five-years"): [5.0],
+    }
+
+
+def test_answer_length_chart_draws_words_per_question(charted):
+    charts, content = charted
+    assert drawn_lines(charts["answer-length"]) == {
+        content.title_of("past-role"): [3.0, 5.0],
+        content.title_of("five-years"): [2.0],
+    }
+
+
+def test_practice_per_week_draws_attempts_above_and_minutes_below(charted):
+    charts, _content = charted
+    top, bottom = charts["practice-per-week"].axes
+    (attempts,) = top.patches
+    (minutes,) = bottom.patches
+    assert attempts.get_data().values.tolist() == [2.0, 3.0]
+    assert minutes.get_data().values.tolist() == [7.0, 1.0]  # (120 + 300) s, then 60 s
+    assert top.get_ylabel() == "attempts" and bottom.get_ylabel() == "minutes timed"
+
+
+def test_attempts_per_item_draws_one_bar_per_item(charted):
+    charts, content = charted
+    ax = charts["attempts-per-item"].axes[0]
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    widths = [bar.get_width() for bar in ax.patches]
+    assert dict(zip(labels, widths, strict=True)) == {
+        content.title_of("past-role"): 2,
+        content.title_of("five-years"): 1,
+        content.title_of("research-company"): 2,
+    }
+
+
+def test_calendar_marks_the_practice_days_with_their_counts(charted):
+    charts, _content = charted
+    grid = charts["calendar"].axes[0].images[0].get_array()
+    # the last column is the week of 23 Nov (today is Wed 25 Nov); rows are Mon..Sun
+    assert grid[0, -1] == 1 and grid[1, -1] == 2 and grid[2, -1] == 0  # Mon, Tue, today
+    assert grid[0, -2] == 1 and grid[1, -2] == 1  # Mon 16 and Tue 17 Nov
+    assert grid.mask[3:, -1].all()  # the days after today are blank
+    assert int(grid.sum()) == 5
