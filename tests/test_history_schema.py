@@ -114,11 +114,14 @@ def test_newer_row_torn_anywhere_never_loads_partially(tmp_path, cut_from):
     store.record("past-role", "torn \U0001f600 answer", extra={"pace": "0.875", "words": "123"})
     full = base.read_bytes()
     start = full.index(b"torn") if cut_from == "answer" else full.index(b"0.875")
+    assert full.startswith(good) and start > len(good)  # every cut is inside the newer row
+    left_out = []
     for cut in range(start, len(full)):
         path = tmp_path / f"cut{cut}.csv"
         path.write_bytes(full[:cut])
         resumed = HistoryStore(path, schema=V2)
         resumed.record("past-role", "after", extra={"pace": "1", "words": "1"})
+        assert path.read_bytes().startswith(good), f"cut {cut}: the earlier rows were changed"
         report = resumed.read()
         rows = list(zip(report.frame["answer"], report.frame["pace"], strict=True))
         complete = [("kept", "0.5"), ("torn \U0001f600 answer", "0.875"), ("after", "1")]
@@ -126,7 +129,11 @@ def test_newer_row_torn_anywhere_never_loads_partially(tmp_path, cut_from):
         assert rows[0] == ("kept", "0.5") and rows[-1] == ("after", "1"), cut
         if len(rows) == 2:  # the torn row was left out and said so
             assert len(report.problems) == 1, (cut, report.problems)
-    assert good  # the loop ran over a real file
+            left_out.append(cut)
+    # cut anywhere before its last field is closed, the row is left out and reported;
+    # only its line end may be missing for it to load (whole, as checked above)
+    row_end = len(full) - len(b"\r\n")
+    assert left_out == list(range(start, row_end)), left_out
 
 
 def test_card_says_when_the_history_was_upgraded(data_dir):
