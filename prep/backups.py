@@ -21,6 +21,7 @@ of the history, so a backup is never a mix of two files.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -66,19 +67,52 @@ class Backups:
         atomic_write(target, raw)
         return target
 
-    def keep_up(self, size: int) -> str:
+    @property
+    def _verified(self) -> Path:
+        """How much of the latest copy a read verified: its size then, and its rows."""
+        return self.auto_folder / f"{self.history.stem}.latest.json"
+
+    def keep_up(self, size: int, rows: int | None = None) -> str:
         """Bring the automatic backup up to the history's first `size` bytes, as cheaply as it can.
 
-        Call it only after a read found nothing changed outside the workbook. Returns what
-        it did ("", "appended", "started", "rotated"); another notebook doing the same at
-        this moment means there is nothing to do here.
+        Call it only after a read found nothing changed outside the workbook; `rows` is how
+        many rows that read trusted in those bytes, kept so a later read need not check
+        them again (`verified_rows`). Returns what it did ("", "appended", "started",
+        "rotated"); another notebook doing the same at this moment means nothing to do.
         """
         try:
             self.auto_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             with filelock.FileLock(self.auto_folder / ".lock", timeout=0):
-                return self._keep_up(size)
+                done = self._keep_up(size)
+                if rows is not None and (done or not self._verified.exists()):
+                    note = json.dumps({"size": size, "rows": rows}).encode()
+                    atomic_write(self._verified, note)
+                return done
         except filelock.Timeout:
             return ""
+
+    def verified_rows(self, size: int) -> int:
+        """How many leading rows of the history an earlier read already verified, byte for byte.
+
+        The latest copy is only ever written from reads that found every row intact, so
+        where the history still starts with exactly those bytes, its first rows need no
+        second check. Compared in full, a chunk at a time; 0 when anything differs.
+        """
+        try:
+            note = json.loads(self._verified.read_bytes())
+            have, rows = int(note["size"]), int(note["rows"])
+            if have > size or rows < 0:
+                return 0
+            with open(self.latest, "rb") as backup, open(self.history, "rb") as history:
+                left = have
+                while left:
+                    step = min(left, 1 << 22)
+                    if backup.read(step) != history.read(step):
+                        return 0
+                    left -= step
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+        return rows
 
     def _keep_up(self, size: int) -> str:
         fd = os.open(self.history, os.O_RDONLY)

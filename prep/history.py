@@ -207,7 +207,9 @@ def encode_row(values: dict[str, str], columns: tuple[str, ...]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def attempt_fields(attempt: Attempt, version: str = SCHEMA_VERSION) -> dict[str, str]:
+def attempt_fields(attempt: Attempt, schema: Schema = SCHEMA) -> dict[str, str]:
+    """The text of the row an attempt is saved as, with its check where the schema has one."""
+    version = schema.version
     fields = {
         "attempt_id": attempt.attempt_id,
         "recorded_at": attempt.recorded_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
@@ -219,6 +221,10 @@ def attempt_fields(attempt: Attempt, version: str = SCHEMA_VERSION) -> dict[str,
         "schema_version": version,
     }
     fields.update(attempt.extra)
+    if CHECK_COLUMN in schema.columns:
+        fields[CHECK_COLUMN] = integrity.row_check(
+            fields, integrity.covered_columns(version, schema.versions)
+        )
     return fields
 
 
@@ -323,11 +329,9 @@ class HistoryStore:
             confidence=confidence,
             extra=dict(extra or {}),
         )
-        fields = attempt_fields(attempt, self.schema.version)
-        for value in fields.values():
+        for value in (answer, item_id, mode, *(extra or {}).values()):
             _check_storable(value)
-        if CHECK_COLUMN in self.schema.columns:
-            fields[CHECK_COLUMN] = integrity.row_check(fields, self._covered(self.schema.version))
+        fields = attempt_fields(attempt, self.schema)
         with self._locked():
             self._create_if_missing()
             self._upgrade_if_needed()
@@ -619,7 +623,7 @@ class HistoryStore:
         try:
             size = self.path.stat().st_size
             fast = _parse_fast(self.path, self.schema)
-            if fast is not None and not integrity.failing_rows(fast, self.schema.versions).size:
+            if fast is not None and not self._failing(fast, size).size:
                 return self._backed_up(HistoryReport(fast), size)
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -630,12 +634,20 @@ class HistoryStore:
             ) from exc
         return self._backed_up(parse_history(raw, self.path, self.schema), len(raw))
 
+    def _failing(self, frame: pd.DataFrame, size: int) -> np.ndarray:
+        """Rows whose check fails, skipping those the automatic backup shows were verified."""
+        known = self.backups.verified_rows(size) if self.auto_backup else 0
+        if known > len(frame):
+            known = 0
+        rest = frame.iloc[known:] if known else frame
+        return integrity.failing_rows(rest, self.schema.versions) + known
+
     def _backed_up(self, report: HistoryReport, size: int) -> HistoryReport:
         """Bring the automatic backup up to date after a read that found nothing changed."""
         if not self.auto_backup or report.changes or report.notes or size == 0:
             return report
         try:
-            self.backups.keep_up(size)
+            self.backups.keep_up(size, len(report.frame))
         except OSError as exc:
             note = (
                 "The workbook's automatic backup of your history could not be updated "

@@ -367,7 +367,7 @@ def _kill_everywhere(folder, action: str) -> list[dict]:
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-c", KILLER, str(folder), action, "10"],
+        [sys.executable, "-c", KILLER, str(folder), action, "16"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -427,3 +427,34 @@ def test_a_kill_during_a_restoring_repair_leaves_old_or_new(tmp_path):
         assert bytes.fromhex(outcome["auto"]["practice_history.latest.csv"]) == backup
         seen.add(history)
     assert seen == {mangled, original}
+
+
+def test_rows_the_backup_shows_intact_are_not_checked_again(store, monkeypatch):
+    for answer in ("one", "two", "three"):
+        save(store, answer)
+    store.read()
+    save(store, "four")
+    checked = []
+    real = integrity.failing_rows
+
+    def spy(frame, versions):
+        checked.append(list(frame["answer"]))
+        return real(frame, versions)
+
+    monkeypatch.setattr(integrity, "failing_rows", spy)
+    report = HistoryStore(store.path, auto_backup=True).read()
+    assert list(report.frame["answer"]) == ["one", "two", "three", "four"]
+    assert checked == [["four"]]
+
+
+def test_an_edit_that_keeps_the_length_is_still_caught_after_a_backup(store):
+    """Skipping verified rows compares every byte with the backup, not just its ends."""
+    save(store, "0012 is my answer")
+    for answer in ("two", "three"):
+        save(store, answer)
+    store.read()
+    raw = store.path.read_bytes()
+    store.path.write_bytes(raw.replace(b'"0012 is my answer"', b'"0013 is my answer"'))
+    assert len(store.path.read_bytes()) == len(raw)
+    (change,) = HistoryStore(store.path, auto_backup=True).read().changes
+    assert change.fields == ("answer",) and change.line == 2
