@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import datetime, timezone
 
 import pytest
@@ -21,8 +23,7 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture
-def run(data_dir):
+def new_run():
     data = workbook.content()
     clock = FakeClock()
     questions = [data.get("past-role"), data.get("five-years"), data.get("first-involved")]
@@ -39,6 +40,18 @@ def run(data_dir):
         tz=timezone.utc,
     )
     return mock, clock
+
+
+@pytest.fixture
+def run(data_dir):
+    return new_run()
+
+
+def close_all(widget):
+    """Close a widget and everything inside it, as when its notebook goes away."""
+    for child in getattr(widget, "children", ()):
+        close_all(child)
+    widget.close()
 
 
 def test_countdown_text():
@@ -75,8 +88,8 @@ def test_over_time_turns_the_countdown_red(run):
     assert "0:20 over" in mock.countdown.value and "error-color" in mock.countdown.value
 
 
-def test_an_abandoned_run_keeps_every_submitted_answer(run, data_dir):
-    mock, clock = run
+def test_an_abandoned_run_keeps_every_submitted_answer(data_dir):
+    mock, clock = new_run()  # not the fixture: pytest would keep the run alive
     mock.start()
     for text in ("First answer, about my role.", "Second answer, about five years."):
         clock.now += 30
@@ -84,7 +97,12 @@ def test_an_abandoned_run_keeps_every_submitted_answer(run, data_dir):
         mock.submit()
         mock.next()
     mock.answer.value = "typed but never submitted"
-    del mock  # the learner closes the notebook here
+    assert mock.autosave.debouncer.wait_idle(timeout=30)  # its timer holds the run till then
+    abandoned = weakref.ref(mock)
+    close_all(mock)  # the learner closes the notebook: no finish(), no last save
+    del mock
+    gc.collect()
+    assert abandoned() is None, gc.get_referrers(abandoned())
     frame = HistoryStore(data_dir / "practice_history.csv").load()
     assert list(frame["answer"]) == [
         "First answer, about my role.",
@@ -92,6 +110,7 @@ def test_an_abandoned_run_keeps_every_submitted_answer(run, data_dir):
     ]
     assert list(frame["item_id"]) == ["past-role", "five-years"]
     assert set(frame["mode"]) == {"mock"}
+    assert workbook.drafts().get("mock/first-involved").text == "typed but never submitted"
 
 
 def test_finishing_shows_the_summary_with_next_reviews(run):
