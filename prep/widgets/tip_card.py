@@ -46,11 +46,16 @@ def _saved_note(attempt: Attempt | None, tz: tzinfo | None) -> str:
 
 
 def number_problems(prompts: Iterable[Prompt], values: Mapping[str, str]) -> dict[str, str]:
-    """Prompt id -> the message for each number field whose text is not a number in range."""
+    """Prompt id -> the message for each number field whose text is not a number in range.
+
+    A field left empty is no problem: like any empty field, it is simply not saved.
+    """
     return {
         p.id: p.number.problem(p.label)
         for p in prompts
-        if p.number is not None and p.number.parse(values.get(p.id, "")) is None
+        if p.number is not None
+        and values.get(p.id, "").strip()
+        and p.number.parse(values.get(p.id, "")) is None
     }
 
 
