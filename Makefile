@@ -31,6 +31,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 # autosaving pages then leaves the repository clean, and `git pull` brings newer pages,
 # which tools/workcopy.py carries into the copy without touching the learner's edits.
 WORKBOOK := my-workbook
+# `make lab PREP_DATA_DIR=../interview-data` keeps answers elsewhere. The kernel runs in
+# $(WORKBOOK)/, so a relative folder is made absolute here, from where make was run.
+ifdef PREP_DATA_DIR
+override export PREP_DATA_DIR := $(if $(filter /% ~%,$(PREP_DATA_DIR)),$(PREP_DATA_DIR),$(abspath $(PREP_DATA_DIR)))
+endif
 
 lab: $(LAB_STAMP)
 	@$(BIN)/python tools/workcopy.py --dest $(WORKBOOK)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -325,6 +326,30 @@ def test_make_lab_syncs_then_serves_the_copy():
     assert "--ServerApp.root_dir=my-workbook" in lab
     assert "--LabApp.default_url=/lab/tree/00-start-here.ipynb" in lab
     assert "--ip=127.0.0.1" in lab
+
+
+@pytest.mark.parametrize(
+    ("given", "kernel_sees"),
+    [("interview-data", ROOT / "interview-data"), ("/srv/answers", Path("/srv/answers"))],
+)
+def test_make_lab_hands_the_kernel_an_absolute_data_folder(given, kernel_sees):
+    """The kernel runs inside my-workbook/, so `make lab PREP_DATA_DIR=rel` must not mean
+    my-workbook/rel: the README's instruction would then silently start a new history."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    probe = "include Makefile\nprobe:\n\t@echo $$PREP_DATA_DIR\n"
+    for how in ("argument", "environment"):
+        args = [make, "--no-print-directory", "-f", "-", "probe"]
+        env = dict(os.environ)
+        if how == "argument":
+            args.append(f"PREP_DATA_DIR={given}")
+        else:
+            env["PREP_DATA_DIR"] = given
+        out = subprocess.run(
+            args, cwd=ROOT, input=probe, capture_output=True, text=True, check=True, env=env
+        ).stdout
+        assert out.strip() == str(kernel_sees), how
 
 
 # --- the repository stays clean: a real clone, a real kernel, a real `git pull` ---------------
