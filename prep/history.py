@@ -26,6 +26,7 @@ import csv
 import dataclasses
 import errno
 import io
+import numbers
 import os
 import sys
 import uuid
@@ -317,8 +318,12 @@ class HistoryStore:
         """Append one attempt and return it; raise `HistoryWriteError` if it was not saved."""
         if not item_id:
             raise ValueError("item_id is empty")
-        if confidence is not None and not CONFIDENCE_RANGE[0] <= confidence <= CONFIDENCE_RANGE[1]:
-            raise ValueError(f"confidence must be 1-5, got {confidence}")
+        if confidence is not None and (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, numbers.Integral)
+            or not CONFIDENCE_RANGE[0] <= confidence <= CONFIDENCE_RANGE[1]
+        ):
+            raise ValueError(f"confidence must be a whole number from 1 to 5, got {confidence!r}")
         attempt = Attempt(
             attempt_id=uuid.uuid4().hex,
             recorded_at=self.clock(),

@@ -362,11 +362,11 @@ def test_a_save_landing_during_a_read_is_not_half_seen(store, monkeypatch):
     assert report.problems == ()
 
 
-@pytest.mark.parametrize("confidence", [0, 6, -1, 100])
+@pytest.mark.parametrize("confidence", [0, 6, -1, 100, 2.5, True, "3"])
 def test_confidence_outside_one_to_five_is_refused_and_nothing_is_written(store, confidence):
     store.record("past-role", "kept", confidence=3)
     before = store.path.read_bytes()
-    with pytest.raises(ValueError, match="confidence must be 1-5"):
+    with pytest.raises(ValueError, match="confidence must be a whole number from 1 to 5"):
         store.record("past-role", "out of range", confidence=confidence)
     assert store.path.read_bytes() == before
 

@@ -1,4 +1,4 @@
-"""A real spreadsheet: LibreOffice Calc re-saves the history; every changed answer is named and put back.
+"""A real spreadsheet: LibreOffice Calc re-saves the history; what it changed is named and put back.
 
 Skipped where LibreOffice (`soffice`) is missing, unless `PREP_REQUIRE_SPREADSHEET=1`
 (set by CI, which installs Debian's `libreoffice-calc-nogui`).
