@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import lab
 import pytest
 
+from prep.history import SCHEMA_VERSION
 from prep.textstats import word_count
 
 if TYPE_CHECKING:
@@ -118,7 +119,9 @@ def test_question_card_saves_answer_to_history(workbook: Workbook) -> None:
     rows = [row for row in _history_rows(workbook.history) if row["item_id"] == "past-role"]
     assert len(rows) == 1, rows
     assert rows[0]["answer"] == answer
-    assert rows[0]["schema_version"] == "2" and rows[0]["word_count"] == str(word_count(answer))
+    assert rows[0]["schema_version"] == SCHEMA_VERSION
+    assert rows[0]["word_count"] == str(word_count(answer))
+    assert rows[0]["row_check"].startswith("c1:")  # the row carries its integrity check
 
     # the coach's feedback is on the page, with its reasons
     coach = card.locator(".prep-feedback")
