@@ -497,15 +497,20 @@ class HistoryStore:
 
     def _restore_plan(self, rows: list[dict[str, str]], lines: list[int], kept: list[bool]):
         """Decide each row's fields for a repair: as it is, or as a backup holds it."""
-        verdicts = []
-        wanted: set[str] = set()
-        for fields, keep in zip(rows, kept, strict=True):
+        # None: no check (an older row); (): intact; else the fields that changed
+        verdicts: list[tuple[str, ...] | None] = []
+        for fields in rows:
             covered = self._covered(fields.get("schema_version", ""))
-            names = integrity.changed_fields(fields, covered) if covered else None
-            verdicts.append(names)
-            if names or (not keep and fields.get(CHECK_COLUMN)) or names == ():
-                wanted.add(fields.get("attempt_id", ""))
-        originals = self._originals(wanted)
+            verdicts.append(integrity.changed_fields(fields, covered) if covered else None)
+        needed = {
+            fields.get("attempt_id", "")
+            for fields, keep, names in zip(rows, kept, verdicts, strict=True)
+            if names or (not keep and names is not None)
+        }
+        # where a spreadsheet changed some rows it re-spelled the numbers of the rest: put
+        # those back too where a backup already read has them, so the file is as saved
+        tidy = {f.get("attempt_id", "") for f, v in zip(rows, verdicts, strict=True) if v == ()}
+        originals = self._originals(needed, also=tidy if needed else set())
         plan = _Plan()
         for line, fields, keep, names in zip(lines, rows, kept, verdicts, strict=True):
             original = originals.get(fields.get("attempt_id", ""))
@@ -524,21 +529,27 @@ class HistoryStore:
                     plan.restored.append(Change(line, original["attempt_id"], changed, now, was))
                     plan.rows.append(original)
                 else:
-                    plan.not_restored.append(
-                        Change(line, fields.get("attempt_id", ""), changed, now)
-                    )
+                    attempt_id = fields.get("attempt_id", "")
+                    plan.not_restored.append(Change(line, attempt_id, changed, now, None, False))
                     if keep:
                         plan.rows.append(fields)
             elif keep:
                 plan.rows.append(fields)
         return plan
 
-    def _originals(self, attempt_ids: set[str]) -> dict[str, dict[str, str]]:
-        """The rows as the workbook saved them, from the newest backup that holds each intact."""
+    def _originals(
+        self, attempt_ids: set[str], also: set[str] = frozenset()
+    ) -> dict[str, dict[str, str]]:
+        """The rows as the workbook saved them, from the newest backup that holds each intact.
+
+        Backups are read newest first until every one of `attempt_ids` is found; rows of
+        `also` are taken from the backups read by then, but never cause another read.
+        """
         found: dict[str, dict[str, str]] = {}
-        wanted = set(attempt_ids) - {""}
+        needed = set(attempt_ids) - {""}
+        wanted = needed | set(also)
         for path in self.backups.newest_first():
-            if not wanted - found.keys():
+            if not needed - found.keys():
                 break
             try:
                 text = _decode(path.read_bytes(), path)
@@ -561,9 +572,11 @@ class HistoryStore:
         out: list[tuple[int, str]] = [(p.line, str(p)) for p in report.problems]
         for change in report.changes:
             original = originals.get(change.attempt_id)
-            if original is not None and change.fields != (CHECK_COLUMN,):
+            if original is None:
+                change = dataclasses.replace(change, backed_up=False)
+            elif change.fields != (CHECK_COLUMN,):
                 was = tuple(original.get(n, "") for n in change.fields)
-                change = dataclasses.replace(change, was=was)
+                change = dataclasses.replace(change, was=was, backed_up=True)
             out.append((change.line, str(change)))
         return [*report.notes, *(text for _, text in sorted(out))]
 

@@ -143,6 +143,7 @@ class Change:
     fields: tuple[str, ...]  # the changed columns, or (row_check,) when the check is damaged
     now: tuple[str, ...]  # their values as the file holds them now
     was: tuple[str, ...] | None = None  # as the workbook saved them, where a backup holds it
+    backed_up: bool | None = None  # None: the backups were not looked at
 
     def describe(self) -> str:
         """`line 14 (attempt 3f2a…): the answer was changed outside the workbook: …`."""
@@ -157,10 +158,8 @@ class Change:
         verb = "was" if len(names) == 1 else "were"
         if self.was is None:
             values = "; ".join(f"now {_quote(v)}" for v in self.now)
-            return (
-                f"{who}: the {what} {verb} changed outside the workbook ({values}); "
-                "no backup holds the original"
-            )
+            unknown = "; no backup holds the original" if self.backed_up is False else ""
+            return f"{who}: the {what} {verb} changed outside the workbook ({values}){unknown}"
         pairs = [
             f"{_quote(now)} was {_quote(was)}" for now, was in zip(self.now, self.was, strict=True)
         ]

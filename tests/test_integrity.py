@@ -458,3 +458,13 @@ def test_an_edit_that_keeps_the_length_is_still_caught_after_a_backup(store):
     assert len(store.path.read_bytes()) == len(raw)
     (change,) = HistoryStore(store.path, auto_backup=True).read().changes
     assert change.fields == ("answer",) and change.line == 2
+
+
+def test_the_card_line_does_not_claim_what_it_did_not_look_up(store):
+    """A plain read does not open the backups, so it must not say none holds the original."""
+    save(store, "0012")
+    store.read()
+    store.path.write_bytes(rewrite(store.path.read_bytes(), like_calc))
+    report = HistoryStore(store.path, auto_backup=True).read()
+    assert "no backup holds" not in report.summary()
+    assert "(now '12')" in report.summary()
