@@ -204,7 +204,11 @@ def _prompt(r: _Reader) -> Prompt:
 
 
 def _number_rule(r: _Reader) -> NumberRule | None:
-    """`number: {min: 1, max: 7, message: "..."}`: the prompt keeps only such a number."""
+    """`number: {min: 1, max: 7, message: "...", saved: "... {number} ..."}`: only such a number.
+
+    `message` is shown when the text is not one; `saved`, with the number put in, after
+    a Save that kept it.
+    """
     r.used.add("number")
     data = r.data.get("number")
     if data is None:
@@ -214,7 +218,10 @@ def _number_rule(r: _Reader) -> NumberRule | None:
     high = sub.integer("max", low=0, high=10**6)
     if low > high:
         sub.fail("max", f"must not be below min ({low}), found {high}")
-    rule = NumberRule(low=low, high=high, message=sub.text("message", required=False))
+    saved = sub.text("saved", required=False)
+    if saved and "{number}" not in saved:
+        sub.fail("saved", f"must say where the number goes with {{number}}, found {saved!r}")
+    rule = NumberRule(low=low, high=high, message=sub.text("message", required=False), saved=saved)
     sub.done()
     return rule
 

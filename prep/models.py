@@ -40,6 +40,12 @@ class NumberRule:
     low: int
     high: int
     message: str = ""  # shown when the text is not such a number; a plain default otherwise
+    saved: str = ""  # shown after a Save that kept the number; `{number}` stands for it
+
+    def confirm(self, text: str) -> str:
+        """What the card adds after saving `text` (a number this rule accepts)."""
+        number = self.parse(text)
+        return self.saved.replace("{number}", str(number)) if self.saved and number else ""
 
     def parse(self, text: str) -> int | None:
         """The number typed (spaces around it allowed), or None when it is not in range."""

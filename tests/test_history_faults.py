@@ -442,7 +442,7 @@ def test_very_long_answer_round_trips_on_both_read_paths(tmp_path, monkeypatch, 
     for text in expected:
         store.record("past-role", text)
     with monkeypatch.context() as patch:  # a clean file must not need the slow path
-        module = importlib.import_module("prep.history")  # `prep.history` is also a function
+        module = importlib.import_module("prep.history_format")  # where the parsers live
         patch.setattr(module, "_parse_slow", lambda *args: pytest.fail("slow path taken"))
         report = store.read()
     assert report.problems == () and list(report.frame["answer"]) == expected

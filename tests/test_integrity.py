@@ -262,6 +262,12 @@ def test_a_row_changed_before_any_backup_is_reported_as_not_restorable(store):
     assert [c.attempt_id for c in repaired.not_restored] == [attempt.attempt_id]
     assert "could not be put back" in str(repaired)
     assert list(fresh.load()["answer"]) == ["backed up", "42"]  # kept as it is now, not lost
+    # the learner has decided: the warning goes, and the backup follows new saves again
+    assert HistoryStore(store.path).read().summary() == ""
+    assert "Nothing to repair" in str(HistoryStore(store.path).repair())
+    save(fresh, "saved after the repair")
+    fresh.read()
+    assert b"saved after the repair" in fresh.backups.latest.read_bytes()
 
 
 def test_history_problems_and_the_card_say_it_in_plain_words(data_dir):

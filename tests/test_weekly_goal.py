@@ -19,9 +19,9 @@ from prep.progress import DEFAULT_WEEKLY_GOAL, WEEKLY_GOAL_DAYS, WEEKLY_GOAL_ITE
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MESSAGE = (
-    "Your weekly goal should be a whole number of days from 1 to 7, like 3. "
-    "It was not saved as a goal."
+    "Your weekly goal should be a whole number of days from 1 to 7, like 3, so it was not saved."
 )
+SAVED = "Your weekly goal is now {number} practice days a week."
 BAD = ["three", "0", "-2", "8", "2.5", "", "   ", "3 days", "٣", "1e1"]
 
 
@@ -41,7 +41,7 @@ def goal_rows(data_dir) -> list[str]:
 def test_the_prompt_says_what_it_counts_and_carries_the_rule():
     prompt = goal_prompt()
     assert prompt.label == "On how many days a week will you practise? (1 to 7)"
-    assert prompt.number == NumberRule(1, 7, MESSAGE)
+    assert prompt.number == NumberRule(1, 7, MESSAGE, SAVED)
     assert (prompt.number.low, prompt.number.high) == WEEKLY_GOAL_DAYS  # one rule, two readers
 
 
@@ -96,6 +96,7 @@ def test_a_good_goal_is_saved_and_counts(data_dir, typed, want):
     card.fields["weekly-goal"].value = typed
     card._on_save(None)
     assert card.status.kind == "ok" and card.status.text.startswith("Saved 1 answer")
+    assert card.status.text.endswith(f"Your weekly goal is now {want} practice days a week.")
     assert goal_rows(data_dir) == [typed]
     assert weekly_goal(workbook.store().load()) == (want, True)
 
@@ -157,6 +158,7 @@ def content_copy(tmp_path):
         ({"min": 5, "max": 2}, "max"),
         ({"min": 1, "max": 7, "maximum": 7}, "maximum"),
         ("1-7", None),
+        ({"min": 1, "max": 7, "saved": "Goal set."}, "saved"),  # no {number} in it
     ],
 )
 def test_a_broken_number_rule_names_the_field(content_copy, number, field):

@@ -28,6 +28,7 @@ from ._common import (
     guarded,
     local_time,
     paragraphs,
+    plural_s,
     record_answer,
 )
 from .feedback_view import feedback_html
@@ -47,7 +48,8 @@ def attempts_html(attempts: Sequence[Attempt], tz: tzinfo | None = None) -> str:
     for position, attempt in enumerate(newest[:SHOWN_ATTEMPTS]):
         number = total - position
         when = local_time(attempt.recorded_at, tz).strftime("%a %d %b %Y, %H:%M")
-        facts = [f"{word_count(attempt.answer)} words"]
+        words = word_count(attempt.answer)
+        facts = [f"{words} word{plural_s(words)}"]
         if attempt.seconds is not None:
             facts.append(f"timed {format_duration(attempt.seconds)}")
         if attempt.confidence is not None:

@@ -140,9 +140,9 @@ class TipCard(widgets.VBox):
             note = _saved_note(latest.get(tip.composed_item_id), tz)
             rows.append(
                 widgets.HTML(
-                    f"<strong>Your email draft</strong>{note} "
-                    "<span style='opacity:0.7'>(built from the fields above until you edit it; "
-                    "Save keeps your edits; copy it into your mail program when ready)</span>"
+                    f"<strong>Your email draft</strong>{note}<br>"
+                    "<span style='opacity:0.7'>Built from the fields above until you edit it. "
+                    "Save keeps your edits; copy it into your mail program when ready.</span>"
                 )
             )
             rows.extend([self.draft, self.draft_note, self.rebuild_button])
@@ -368,9 +368,15 @@ class TipCard(widgets.VBox):
         message = f"Saved {count} answer{'s' if count != 1 else ''} at {when}."
         if any(a.item_id == self.tip.composed_item_id for a in saved):
             message = message[:-1] + ", your email draft included."
+        confirmed = [
+            p.number.confirm(pending[item_id])
+            for p in self.tip.prompts
+            if p.number is not None and (item_id := self.tip.prompt_item_id(p.id)) in pending
+        ]
         notices = self.store.take_notices()
         self.status.show(
-            "warn" if problems else "ok", " ".join([message, *problems.values(), *notices])
+            "warn" if problems else "ok",
+            " ".join([message, *filter(None, confirmed), *problems.values(), *notices]),
         )
         return saved
 
