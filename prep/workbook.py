@@ -135,6 +135,15 @@ def history() -> pd.DataFrame:
     return report.frame
 
 
+class Listed(list):
+    """A list of lines that a notebook shows one a line, not as one long Python list."""
+
+    empty = "Nothing to report: every line of your history reads and no row was changed."
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text("\n".join(self) if self else self.empty)
+
+
 def history_problems() -> list[str]:
     """Every line of the history left out or changed outside the workbook, and why.
 
@@ -143,7 +152,7 @@ def history_problems() -> list[str]:
     '12' was '0012'`.
     """
     history_store = store()
-    return history_store.describe(history_store.read())
+    return Listed(history_store.describe(history_store.read()))
 
 
 def backup_history() -> Path:

@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from IPython.lib.pretty import pretty
 
 import prep
 from prep import backups as backups_module
@@ -277,6 +278,7 @@ def test_history_problems_and_the_card_say_it_in_plain_words(data_dir):
     history.path.write_bytes(rewrite(history.path.read_bytes(), like_calc))
     problems = prep.history_problems()
     assert len(problems) == 1 and problems[0].endswith("'12' was '0012'")
+    assert pretty(problems) == problems[0]  # a notebook shows the lines, not a Python list
     card = prep.card("past-role")
     assert card.status.kind == "warn"
     assert "1 saved row was changed outside the workbook" in card.status.text
