@@ -124,7 +124,7 @@ class TipCard(widgets.VBox):
             description="Rebuild from the fields",
             icon="refresh",
             tooltip="Replace the email draft with one built from the fields above",
-            layout=widgets.Layout(width="auto", display="none"),
+            layout=widgets.Layout(width="auto", align_self="flex-start", display="none"),
         )
         self.rebuild_button.add_class("prep-rebuild")
         self.rebuild_button.on_click(self._on_rebuild)
