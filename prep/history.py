@@ -63,6 +63,7 @@ from .history_format import (
     encoding_message,
     now_utc,
     parse_history,
+    parse_text,
 )
 from .integrity import CHECK_COLUMN, Change
 from .models import Attempt
@@ -126,6 +127,7 @@ class HistoryStore:
         self.schema = schema
         self.notices: list[str] = []  # things the learner should hear about, e.g. an upgrade
         self._state: _FileState | None = None
+        self._parsed: _Parsed | None = None  # what `read` parsed, to read only what is new
         self.backups = Backups(self.path, clock)
         # keep backups/auto/ up to date on every clean read: only for the learner's own
         # history, never for files that are only read (a cohort's)
@@ -507,20 +509,116 @@ class HistoryStore:
     # ---- reading -------------------------------------------------------------------------
 
     def read(self) -> HistoryReport:
-        """Load every trusted row, typed, with a list of what was skipped or changed and why."""
+        """Load every trusted row, typed, with a list of what was skipped or changed and why.
+
+        The history only grows, so the store remembers what it parsed and, the next time,
+        parses only the bytes appended since (by any process), the way a log reader keeps
+        its place. It checks cheaply that the file is still the one it read (device and
+        inode, a size no smaller, the same modification time when the size is the same,
+        and the same bytes at the old end) and reads it all again when it is not.
+        """
         try:
-            size = self.path.stat().st_size
-            fast = _parse_fast(self.path, self.schema)
-            if fast is not None and not self._failing(fast, size).size:
-                return self._backed_up(HistoryReport(fast), size)
-            raw = self.path.read_bytes()
+            st = os.stat(self.path)
         except FileNotFoundError:
+            self._parsed = None
             return HistoryReport(empty_frame(self.schema))
         except OSError as exc:
             raise HistoryError(
                 f"could not read {self.path}: {explain_os_error(exc, self.path, 'read')}"
             ) from exc
-        return self._backed_up(parse_history(raw, self.path, self.schema), len(raw))
+        try:
+            report = self._read_appended(st)
+            if report is None:
+                report = self._read_whole(st)
+        except FileNotFoundError:
+            self._parsed = None
+            return HistoryReport(empty_frame(self.schema))
+        except OSError as exc:
+            self._parsed = None
+            raise HistoryError(
+                f"could not read {self.path}: {explain_os_error(exc, self.path, 'read')}"
+            ) from exc
+        return report
+
+    def _read_whole(self, st: os.stat_result) -> HistoryReport:
+        """Parse the whole file, and remember where it ended if it ended cleanly."""
+        self._parsed = None
+        size = st.st_size
+        fast = _parse_fast(self.path, self.schema)
+        if fast is not None and not self._failing(fast, size).size:
+            report = self._backed_up(HistoryReport(fast), size)
+            self._remember(st, size, report, None)
+            return report
+        raw = self.path.read_bytes()
+        report = self._backed_up(parse_history(raw, self.path, self.schema), len(raw))
+        if raw.endswith(b"\n") and raw.count(b'"') % 2 == 0:
+            self._remember(st, len(raw), report, raw.count(b"\n"))
+        return report
+
+    def _remember(
+        self, st: os.stat_result, size: int, report: HistoryReport, lines: int | None
+    ) -> None:
+        """Keep what a read parsed, so the next read can start where this one stopped."""
+        if report.notes or report.error or size == 0:
+            return
+        with open(self.path, "rb") as handle:
+            header = handle.readline()
+            handle.seek(max(0, size - _TAIL_PROBE))
+            tail = handle.read(min(size, _TAIL_PROBE))
+        if not header.endswith(b"\n") or len(tail) != min(size, _TAIL_PROBE):
+            return
+        self._parsed = _Parsed(st.st_dev, st.st_ino, size, st.st_mtime_ns, header, tail, lines)
+        self._parsed.report = report
+
+    def _read_appended(self, st: os.stat_result) -> HistoryReport | None:
+        """The remembered rows plus those appended since; None when a whole read is needed."""
+        done = self._parsed
+        if done is None or (st.st_dev, st.st_ino) != (done.dev, done.ino):
+            return None
+        if st.st_size < done.size or (st.st_size == done.size and st.st_mtime_ns != done.mtime):
+            return None
+        with open(self.path, "rb") as handle:
+            handle.seek(done.size - len(done.tail))
+            if handle.read(len(done.tail)) != done.tail:
+                return None
+            if st.st_size == done.size:
+                return done.report
+            chunk = handle.read(st.st_size - done.size)
+        size = done.size + len(chunk)
+        if not chunk.endswith(b"\n") or chunk.count(b'"') % 2:
+            return None  # a save is under way, or was cut off: read it all, the careful way
+        try:
+            added = parse_text((done.header + chunk).decode("utf-8"), self.schema)
+        except UnicodeDecodeError:
+            return None
+        if added.notes or added.error:
+            return None
+        if added.problems or added.changes:
+            shift = self._lines(done) - 1  # the chunk's first line is line 2 of `added`
+            problems = tuple(dataclasses.replace(p, line=p.line + shift) for p in added.problems)
+            changes = tuple(dataclasses.replace(c, line=c.line + shift) for c in added.changes)
+        else:
+            problems, changes = (), ()
+        before = done.report
+        frame = (
+            pd.concat([before.frame, added.frame], ignore_index=True)
+            if len(added.frame)
+            else before.frame
+        )
+        report = HistoryReport(
+            frame, before.problems + problems, changes=before.changes + changes, notes=()
+        )
+        report = self._backed_up(report, size)
+        lines = None if done.lines is None else done.lines + chunk.count(b"\n")
+        self._remember(st, size, report, lines)
+        return report
+
+    def _lines(self, done: _Parsed) -> int:
+        """How many lines the remembered part of the file has (counted once, when needed)."""
+        if done.lines is None:
+            with open(self.path, "rb") as handle:
+                done.lines = sum(block.count(b"\n") for block in _blocks(handle, done.size))
+        return done.lines
 
     def _failing(self, frame: pd.DataFrame, size: int) -> np.ndarray:
         """Rows whose check fails, skipping those the automatic backup shows were verified."""
@@ -548,6 +646,30 @@ class HistoryStore:
     def load(self) -> pd.DataFrame:
         """Return the history as a typed DataFrame (see `DTYPES`), oldest first."""
         return self.read().frame
+
+
+@dataclass
+class _Parsed:
+    """Where the last read of the history stopped, and what it found up to there."""
+
+    dev: int
+    ino: int
+    size: int
+    mtime: int
+    header: bytes  # the first line, to parse an appended chunk under
+    tail: bytes  # the last bytes read, to tell the same file grown from another one
+    lines: int | None  # physical lines up to `size`; None until needed
+    report: HistoryReport = dataclasses.field(default=None)  # type: ignore[assignment]
+
+
+def _blocks(handle, size: int, step: int = 1 << 22):
+    left = size
+    while left:
+        block = handle.read(min(step, left))
+        if not block:
+            return
+        left -= len(block)
+        yield block
 
 
 @dataclass(frozen=True)
