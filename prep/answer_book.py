@@ -14,6 +14,7 @@ answers in block quotes with `<`, `>`, `&`, `[` and `]` written as character ref
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .coach import STAR_ELEMENTS, Feedback, analyse
@@ -114,9 +116,12 @@ def build_book(
 
     Only rows for a question's own id with some text count (tip answers and empty saves do
     not). Best: the highest coverage; on a tie the higher confidence (unrated counts
-    lowest), then the later one. Later means a later `recorded_at`, and for two saves with
-    the same time, the one further down the file, as on the question card. `tz` None means
-    this computer's local time with its daylight-saving rules on each date.
+    lowest), then the later one. Coverage is the figure saved with each attempt; only rows
+    saved before the coach existed are analysed for it. The answers shown are analysed
+    again for their notes, so the book costs the same however often a question was
+    answered. Later means a later `recorded_at`, and for two saves with the same time, the
+    one further down the file, as on the question card. `tz` None means this computer's
+    local time with its daylight-saving rules on each date.
     """
     answers = history["answer"].fillna("")
     usable = history[answers.str.strip() != ""]
@@ -125,38 +130,41 @@ def build_book(
     entries = []
     for question in content.questions:
         rows = by_item.get(question.id)
-        attempts = attempts_from_frame(rows) if rows is not None else []
-        if not attempts:
+        if rows is None or rows.empty:
             entries.append(Entry(question, 0, 0, ()))
             continue
         analysed: dict[str, Feedback] = {}  # the same text twice is analysed once
-        for attempt in attempts:
-            if attempt.answer not in analysed:
-                analysed[attempt.answer] = analyse(attempt.answer, question, lexicon)
-        order = range(len(attempts))
-        latest = max(order, key=lambda i: (attempts[i].recorded_at, i))
-        best = max(
-            order,
-            key=lambda i: (
-                analysed[attempts[i].answer].coverage,
-                attempts[i].confidence or 0,
-                attempts[i].recorded_at,
-                i,
-            ),
+        feedback_for = functools.partial(_feedback, analysed, question=question, lexicon=lexicon)
+        texts = rows["answer"].astype(object).tolist()
+        saved = rows["coverage"] if "coverage" in rows else pd.Series(pd.NA, index=rows.index)
+        coverage = np.array(
+            [
+                feedback_for(text).coverage if pd.isna(value) else float(value)
+                for text, value in zip(texts, saved.astype(object).tolist(), strict=True)
+            ]
         )
+        confidence = rows["confidence"].astype("Float64").fillna(0).to_numpy(dtype=float)
+        times = rows["recorded_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
+        order = np.arange(len(rows))
+        latest = int(np.lexsort((order, times))[-1])
+        best = int(np.lexsort((order, times, confidence, coverage))[-1])
         roles = [(best, BOTH)] if best == latest else [(best, BEST), (latest, LATEST)]
-        picked = tuple(
+        picked = attempts_from_frame(rows.iloc[[i for i, _ in roles]])
+        shown = tuple(
             ShownAnswer(
-                role,
-                attempts[i],
-                _local(attempts[i].recorded_at, tz),
-                analysed[attempts[i].answer],
+                role, attempt, _local(attempt.recorded_at, tz), feedback_for(attempt.answer)
             )
-            for i, role in roles
+            for (_, role), attempt in zip(roles, picked, strict=True)
         )
-        mocks = sum(a.mode == MOCK for a in attempts)
-        entries.append(Entry(question, len(attempts), mocks, picked))
+        mocks = int((rows["mode"] == MOCK).sum())
+        entries.append(Entry(question, len(rows), mocks, shown))
     return AnswerBook(_local(generated, tz), tuple(entries), unreadable_lines)
+
+
+def _feedback(cache: dict[str, Feedback], text: str, *, question: Question, lexicon) -> Feedback:
+    if text not in cache:
+        cache[text] = analyse(text, question, lexicon)
+    return cache[text]
 
 
 def _local(moment: datetime, tz: tzinfo | None) -> datetime:

@@ -31,6 +31,7 @@ from .widgets._common import local_tz
 from .widgets.cohort_view import CohortView
 from .widgets.mock_view import MockInterview
 from .widgets.next_up_view import NextUpView
+from .widgets.question_card import KEPT_ATTEMPTS
 
 _stores: dict[Path, HistoryStore] = {}
 _drafts: dict[Path, DraftStore] = {}
@@ -83,10 +84,13 @@ def _build_card(
     frame = report.frame
     if isinstance(item, Question):
         mine = frame[frame["item_id"] == item.id]
+        # only the newest attempts become objects: a card costs the same at any history size
+        recent = mine.sort_values("recorded_at", kind="stable").tail(KEPT_ATTEMPTS)
         qcard = QuestionCard(
             item,
             store=history_store,
-            attempts=attempts_from_frame(mine),
+            attempts=attempts_from_frame(recent),
+            total=len(mine),
             drafts=draft_store,
             lexicon=content().lexicon,
         )
@@ -94,7 +98,10 @@ def _build_card(
         return qcard
     prefix = f"{item.id}/"
     mine = frame[frame["item_id"].str.startswith(prefix)]
-    latest = {a.item_id: a for a in attempts_from_frame(mine)}  # file order: last one wins
+    # the latest row of each field, in file order: the last one wins
+    latest = {
+        a.item_id: a for a in attempts_from_frame(mine.drop_duplicates("item_id", keep="last"))
+    }
     tcard = TipCard(item, store=history_store, latest=latest, drafts=draft_store)
     _show_read_problems(tcard, report)
     return tcard

@@ -229,12 +229,35 @@ def test_higher_coverage_beats_higher_confidence(tmp_path, content):
     assert [(s.role, s.attempt.answer) for s in entry.shown] == [(BEST, STRONG), (LATEST, WEAK)]
 
 
-def test_coverage_is_worked_out_again_not_read_from_the_row(tmp_path, content):
+def test_the_coverage_saved_with_each_attempt_decides_the_best(tmp_path, content, monkeypatch):
+    """The book reads the figure saved with each attempt, and analyses only what it shows."""
     store = HistoryStore(tmp_path / "h.csv")
-    # an old row claiming full coverage for a weak answer must not win
-    record(store, MARCH, "past-role", WEAK, extra={"coverage": "1.00"})
-    record(store, MARCH + timedelta(hours=1), "past-role", STRONG, extra={"coverage": "0.00"})
-    record(store, MARCH + timedelta(hours=2), "past-role", MEDIUM)
+    record(store, MARCH, "past-role", WEAK, extra={"coverage": "0.90"})
+    record(store, MARCH + timedelta(hours=1), "past-role", STRONG, extra={"coverage": "0.10"})
+    for hour in range(2, 40):
+        record(
+            store,
+            MARCH + timedelta(hours=hour),
+            "past-role",
+            f"{MEDIUM} ({hour})",
+            extra={"coverage": "0.50"},
+        )
+    analysed = []
+    real = answer_book.analyse
+    monkeypatch.setattr(
+        answer_book, "analyse", lambda text, *a: analysed.append(text) or real(text, *a)
+    )
+    book = build_book(store.load(), content, UTC, GENERATED)
+    entry = next(e for e in book.entries if e.question.id == "past-role")
+    assert entry.shown[0].attempt.answer == WEAK and entry.attempts == 40
+    assert sorted(analysed) == sorted([WEAK, f"{MEDIUM} (39)"])  # the best and the latest
+
+
+def test_rows_saved_before_the_coach_existed_are_analysed_for_their_coverage(tmp_path, content):
+    store = HistoryStore(tmp_path / "h.csv")
+    record(store, MARCH, "past-role", WEAK, extra={"coverage": "0.40"})
+    record(store, MARCH + timedelta(hours=1), "past-role", STRONG)  # no coverage saved
+    record(store, MARCH + timedelta(hours=2), "past-role", MEDIUM, extra={"coverage": "0.45"})
     book = build_book(store.load(), content, UTC, GENERATED)
     entry = next(e for e in book.entries if e.question.id == "past-role")
     assert entry.shown[0].attempt.answer == STRONG

@@ -33,19 +33,30 @@ from ._common import (
 )
 from .feedback_view import feedback_html
 
-SHOWN_ATTEMPTS = 10
+SHOWN_ATTEMPTS = 10  # earlier attempts listed at first; "Show more" adds as many again
+KEPT_ATTEMPTS = 50  # the newest attempts a card holds: its work never grows with the history
 
 
-def attempts_html(attempts: Sequence[Attempt], tz: tzinfo | None = None) -> str:
-    """Render earlier attempts, newest first, every piece of text escaped."""
+def attempts_html(
+    attempts: Sequence[Attempt],
+    tz: tzinfo | None = None,
+    *,
+    total: int | None = None,
+    shown: int = SHOWN_ATTEMPTS,
+) -> str:
+    """Render the newest `shown` of `attempts`, newest first, every piece of text escaped.
+
+    `attempts` may be only the newest of `total` attempts (a card holds a bounded number);
+    they are numbered from `total` down.
+    """
+    total = len(attempts) if total is None else total
     if not attempts:
         return "<p><em>No earlier attempts yet: your saved answers will appear here.</em></p>"
     # file order breaks ties: two saves within one second keep the order they were made in
     order = sorted(range(len(attempts)), key=lambda i: (attempts[i].recorded_at, i), reverse=True)
-    newest = [attempts[i] for i in order]
-    parts = [f"<p><strong>Your earlier attempts ({len(attempts)})</strong></p>"]
-    total = len(newest)
-    for position, attempt in enumerate(newest[:SHOWN_ATTEMPTS]):
+    newest = [attempts[i] for i in order[:shown]]
+    parts = [f"<p><strong>Your earlier attempts ({total})</strong></p>"]
+    for position, attempt in enumerate(newest):
         number = total - position
         when = local_time(attempt.recorded_at, tz).strftime("%a %d %b %Y, %H:%M")
         words = word_count(attempt.answer)
@@ -63,9 +74,11 @@ def attempts_html(attempts: Sequence[Attempt], tz: tzinfo | None = None) -> str:
             "border-left:3px solid var(--jp-border-color2,#ccc);"
             f"padding-left:0.6em'>{esc(attempt.answer)}</div></div>"
         )
-    if total > SHOWN_ATTEMPTS:
+    beyond = total - len(newest)
+    if beyond > 0 and len(newest) >= len(attempts):
         parts.append(
-            f"<p><em>{total - SHOWN_ATTEMPTS} older attempts are in prep.history().</em></p>"
+            f"<p><em>{beyond} older attempt{plural_s(beyond)} "
+            f"{'is' if beyond == 1 else 'are'} in prep.history().</em></p>"
         )
     return "".join(parts)
 
@@ -79,6 +92,7 @@ class QuestionCard(widgets.VBox):
         *,
         store: HistoryStore,
         attempts: Sequence[Attempt] = (),
+        total: int | None = None,
         timer: TimerControl | None = None,
         tz: tzinfo | None = None,
         drafts: DraftStore | None = None,
@@ -89,7 +103,10 @@ class QuestionCard(widgets.VBox):
         self._earlier_feedback: dict[str, Feedback] = {}
         self.store = store
         self.tz = tz
-        self.attempts: list[Attempt] = list(attempts)
+        # the newest attempts, oldest first (at most KEPT_ATTEMPTS), of `total` in all
+        self.attempts: list[Attempt] = list(attempts)[-KEPT_ATTEMPTS:]
+        self.total = len(attempts) if total is None else total
+        self.shown = SHOWN_ATTEMPTS
 
         self.heading = widgets.HTML(
             f"<h3 style='margin:0.2em 0'>{esc(question.title)}</h3>"
@@ -123,8 +140,16 @@ class QuestionCard(widgets.VBox):
         self.status = Status()
         self.feedback = widgets.HTML("")
         self.feedback.add_class("prep-feedback")
-        self.history_view = widgets.HTML(attempts_html(self.attempts, tz))
+        self.history_view = widgets.HTML("")
         self.history_view.add_class("prep-attempts")
+        self.more_button = widgets.Button(
+            description="Show more attempts",
+            tooltip="List older attempts too",
+            layout=widgets.Layout(width="auto", align_self="flex-start"),
+        )
+        self.more_button.add_class("prep-more")
+        self.more_button.on_click(self._on_more)
+        self._show_attempts()
         self.bug_log = BugLog()
 
         self.confidence_key = question.id + CONFIDENCE_DRAFT
@@ -148,6 +173,7 @@ class QuestionCard(widgets.VBox):
                 self.bug_log,
                 self.feedback,
                 self.history_view,
+                self.more_button,
             ]
         )
         self.add_class("prep-card")
@@ -194,6 +220,22 @@ class QuestionCard(widgets.VBox):
         if self.autosave is not None:
             self.autosave.changed()
 
+    def _show_attempts(self) -> None:
+        self.history_view.value = attempts_html(
+            self.attempts, self.tz, total=self.total, shown=self.shown
+        )
+        more = self.shown < len(self.attempts)
+        self.more_button.layout.display = None if more else "none"
+
+    @guarded
+    def _on_more(self, _button: widgets.Button | None = None) -> None:
+        self.shown += SHOWN_ATTEMPTS
+        self._show_attempts()
+
+    def _number(self, position: int) -> int:
+        """The attempt number of `self.attempts[position]`, counting every attempt saved."""
+        return self.total - len(self.attempts) + position + 1
+
     def analyse(self, text: str) -> Feedback:
         return analyse(text, self.question, self.lexicon)
 
@@ -203,14 +245,18 @@ class QuestionCard(widgets.VBox):
             self.feedback.value = ""
             return
         feedback = feedback or self.analyse(text)
-        earlier = next((a for a in reversed(self.attempts) if a.answer != text), None)
+        position = next(
+            (i for i in range(len(self.attempts) - 1, -1, -1) if self.attempts[i].answer != text),
+            None,
+        )
+        earlier = None if position is None else self.attempts[position]
         comparison, when = None, ""
-        if earlier is not None:
+        if earlier is not None and position is not None:
             if earlier.attempt_id not in self._earlier_feedback:  # not again on every keystroke
                 self._earlier_feedback[earlier.attempt_id] = self.analyse(earlier.answer)
             before = self._earlier_feedback[earlier.attempt_id]
             comparison = compare(feedback, before, text, earlier.answer)
-            number = self.attempts.index(earlier) + 1
+            number = self._number(position)
             when = f"attempt {number}, {local_time(earlier.recorded_at, self.tz):%d %b %H:%M}"
         self.feedback.value = feedback_html(feedback, self.lexicon, comparison, when)
 
@@ -229,7 +275,7 @@ class QuestionCard(widgets.VBox):
                 self.autosave.clear(self.question.id, self.confidence_key)
             self.status.show(
                 "info",
-                f"Already saved: this is the same text as attempt {len(self.attempts)}. "
+                f"Already saved: this is the same text as attempt {self.total}. "
                 "Change it to save a new attempt.",
             )
             return None
@@ -249,10 +295,12 @@ class QuestionCard(widgets.VBox):
         if self.autosave is not None:
             self.autosave.clear(self.question.id, self.confidence_key)
         self.attempts.append(attempt)
-        self.history_view.value = attempts_html(self.attempts, self.tz)
+        del self.attempts[:-KEPT_ATTEMPTS]
+        self.total += 1
+        self._show_attempts()
         self.show_feedback(answer, feedback)
         when = local_time(attempt.recorded_at, self.tz).strftime("%H:%M")
-        message = f"Saved attempt {len(self.attempts)} at {when}."
+        message = f"Saved attempt {self.total} at {when}."
         notices = self.store.take_notices()
         if len(answer) > SPREADSHEET_CELL_LIMIT:
             message += (
