@@ -33,6 +33,7 @@ from .safe_io import atomic_write, fsync_folder
 
 AUTO_DIRNAME = "auto"
 KEEP_ROTATED = 8
+NOTE_EVERY_ROWS = 200  # how far the "verified up to here" note may lag behind the copy
 MAX_AUTO_BYTES = 512 * 1024 * 1024
 _PROBE = 4096
 
@@ -84,12 +85,27 @@ class Backups:
             self.auto_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             with filelock.FileLock(self.auto_folder / ".lock", timeout=0):
                 done = self._keep_up(size)
-                if rows is not None and (done or not self._verified.exists()):
+                if rows is not None and self._note_is_stale(done, rows):
                     note = json.dumps({"size": size, "rows": rows}).encode()
                     atomic_write(self._verified, note)
                 return done
         except filelock.Timeout:
             return ""
+
+    def _note_is_stale(self, done: str, rows: int) -> bool:
+        """Rewrite the note after a new copy, or once it lags well behind the copy.
+
+        A note that lags is still true (the copy only grows past it); a later read just
+        hashes the rows after it. Rewriting it on every appended row would cost two
+        fsyncs per read.
+        """
+        if done in ("started", "rotated"):
+            return True
+        try:
+            noted = int(json.loads(self._verified.read_bytes())["rows"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return True
+        return rows - noted > max(NOTE_EVERY_ROWS, noted // 10)
 
     def verified_rows(self, size: int) -> int:
         """How many leading rows of the history an earlier read already verified, byte for byte.
@@ -159,7 +175,9 @@ class Backups:
                 while view:
                     view = view[os.write(out, view) :]
                 offset += len(chunk)
-            os.fsync(out)
+            # no fsync: a copy that loses its newest bytes in a power cut is still a true
+            # prefix of the history (checked before every append), and the next read
+            # appends them again; an fsync here would cost every read after a save
         finally:
             os.close(out)
 

@@ -22,6 +22,7 @@ import codecs
 import contextlib
 import dataclasses
 import errno
+import itertools
 import numbers
 import os
 import uuid
@@ -93,6 +94,7 @@ __all__ = [
 
 LOCK_TIMEOUT_SECONDS = 5.0
 _TAIL_PROBE = 64
+_GENERATIONS = itertools.count(1)  # unique across stores, so no two views share a number
 
 
 @dataclass
@@ -128,6 +130,9 @@ class HistoryStore:
         self.notices: list[str] = []  # things the learner should hear about, e.g. an upgrade
         self._state: _FileState | None = None
         self._parsed: _Parsed | None = None  # what `read` parsed, to read only what is new
+        # +1 on every whole read: views built on earlier frames may only extend them while
+        # this stays the same (the rows they saw are then still the first rows, unchanged)
+        self.generation = 0
         self.backups = Backups(self.path, clock)
         # keep backups/auto/ up to date on every clean read: only for the learner's own
         # history, never for files that are only read (a cohort's)
@@ -543,6 +548,7 @@ class HistoryStore:
     def _read_whole(self, st: os.stat_result) -> HistoryReport:
         """Parse the whole file, and remember where it ended if it ended cleanly."""
         self._parsed = None
+        self.generation = next(_GENERATIONS)
         size = st.st_size
         fast = _parse_fast(self.path, self.schema)
         if fast is not None and not self._failing(fast, size).size:

@@ -16,6 +16,7 @@ two thirds -> Hard, otherwise Good; coverage alone never says Easy), and otherwi
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,39 +81,78 @@ def _value(value: object) -> float | None:
 
 def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, CardState]:
     """Replay every attempt at each question, oldest first, through FSRS."""
-    fsrs = scheduler()
-    wanted = history[history["item_id"].isin(question_ids)]
-    ordered = wanted.sort_values("recorded_at", kind="stable")  # ties keep file order
-    if "coverage" not in ordered:
-        ordered = ordered.assign(coverage=pd.NA)
-    groups = dict(tuple(ordered.groupby("item_id", sort=False)))  # one pass, not one per id
-    states: dict[str, CardState] = {}
-    for number, question_id in enumerate(question_ids, 1):
-        rows = groups.get(question_id, ordered.iloc[0:0])
-        card: Card | None = None
-        rating: Rating | None = None
-        reason = ""
-        for when, confidence, cover in zip(
-            rows["recorded_at"], rows["confidence"], rows["coverage"], strict=True
+    replayed = Replay(question_ids)
+    replayed.add(history)
+    return replayed.states()
+
+
+class Replay:
+    """FSRS replayed over a history that only grows: `add` the rows saved since, in order.
+
+    Replaying 100,000 attempts costs about a second (FSRS reviews one at a time), so a
+    process keeps one of these and feeds it only new rows. `add` refuses (returns False)
+    rows older than a question's last replayed review, which only a replay from the start
+    can place; the caller then starts a new `Replay`.
+    """
+
+    def __init__(self, question_ids: Sequence[str]) -> None:
+        self.question_ids = tuple(question_ids)
+        self._number = {qid: n for n, qid in enumerate(self.question_ids, 1)}
+        self._fsrs = scheduler()
+        self._cards: dict[str, Card] = {}
+        self._reviews: dict[str, int] = dict.fromkeys(self.question_ids, 0)
+        self._last: dict[str, tuple[Rating, str]] = {}
+        self._recent: dict[str, deque] = {q: deque(maxlen=RECENT) for q in self.question_ids}
+        self.rows = 0  # history rows seen so far, replayed or not (tips, other ids)
+
+    def add(self, history: pd.DataFrame) -> bool:
+        """Replay `history`'s rows (those after the ones already added); False if out of order."""
+        self.rows += len(history)
+        wanted = history[history["item_id"].isin(self.question_ids)]
+        ordered = wanted.sort_values("recorded_at", kind="stable")  # ties keep file order
+        covers = ordered["coverage"] if "coverage" in ordered else pd.Series(pd.NA, ordered.index)
+        for question_id, when, confidence, cover in zip(
+            ordered["item_id"].tolist(),
+            ordered["recorded_at"].tolist(),
+            ordered["confidence"].astype(object).tolist(),
+            covers.astype(object).tolist(),
+            strict=True,
         ):
+            moment = when.to_pydatetime()
+            card = self._cards.get(question_id)
+            if card is not None and card.last_review is not None and moment < card.last_review:
+                return False
             conf = None if pd.isna(confidence) else int(confidence)
-            rating, reason = rating_for(conf, _value(cover))
+            coverage = _value(cover)
+            rating, reason = rating_for(conf, coverage)
             if card is None:
-                card = Card(card_id=number, due=when.to_pydatetime())
-            card, _log = fsrs.review_card(card, rating, review_datetime=when.to_pydatetime())
-        recent = rows.tail(RECENT)
-        covers = [c for c in (_value(v) for v in recent["coverage"]) if c is not None]
-        confidences = [int(c) for c in recent["confidence"] if not pd.isna(c)]
-        states[question_id] = CardState(
-            question_id=question_id,
-            card=card,
-            reviews=len(rows),
-            last_rating=rating,
-            last_reason=reason,
-            recent_coverage=sum(covers) / len(covers) if covers else None,
-            recent_confidence=sum(confidences) / len(confidences) if confidences else None,
-        )
-    return states
+                card = Card(card_id=self._number[question_id], due=moment)
+            self._cards[question_id], _log = self._fsrs.review_card(
+                card, rating, review_datetime=moment
+            )
+            self._reviews[question_id] += 1
+            self._last[question_id] = (rating, reason)
+            self._recent[question_id].append((coverage, conf))
+        return True
+
+    def states(self) -> dict[str, CardState]:
+        """Every question's schedule as replayed so far, in the order of `question_ids`."""
+        states: dict[str, CardState] = {}
+        for question_id in self.question_ids:
+            recent = self._recent[question_id]
+            covers = [c for c, _ in recent if c is not None]
+            confidences = [c for _, c in recent if c is not None]
+            rating, reason = self._last.get(question_id, (None, ""))
+            states[question_id] = CardState(
+                question_id=question_id,
+                card=self._cards.get(question_id),
+                reviews=self._reviews[question_id],
+                last_rating=rating,
+                last_reason=reason,
+                recent_coverage=sum(covers) / len(covers) if covers else None,
+                recent_confidence=sum(confidences) / len(confidences) if confidences else None,
+            )
+        return states
 
 
 @dataclass(frozen=True)

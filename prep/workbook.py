@@ -24,7 +24,7 @@ from .history import (
     now_utc,
 )
 from .models import Question, Tip
-from .schedule import NextItem, pick_for_mock, replay
+from .schedule import NextItem, Replay, pick_for_mock
 from .schedule import next_up as rank_next
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 from .widgets._common import local_tz
@@ -218,11 +218,32 @@ def export_answer_book(path: str) -> tuple[Path, Path]:
     return markdown, page
 
 
+_replays: dict[Path, tuple[int, Replay]] = {}
+
+
 def _schedule(now: datetime) -> tuple[dict, Content]:
-    """Replay the history into every question's schedule (unreadable lines are skipped)."""
+    """Replay the history into every question's schedule (unreadable lines are skipped).
+
+    The replay is kept per history file and fed only the rows read since, as long as the
+    store's view of the file only grew (same `generation`) and the new rows are in time
+    order; otherwise it starts again from the first row.
+    """
     data = content()
-    frame = _read_quietly(store()).frame
-    return replay(frame, [q.id for q in data.questions]), data
+    history_store = store()
+    frame = _read_quietly(history_store).frame
+    ids = tuple(q.id for q in data.questions)
+    kept = _replays.get(history_store.path)
+    replayed = None
+    if kept is not None:
+        generation, replayed = kept
+        fresh = generation != history_store.generation or replayed.question_ids != ids
+        if fresh or replayed.rows > len(frame) or not replayed.add(frame.iloc[replayed.rows :]):
+            replayed = None
+    if replayed is None:
+        replayed = Replay(ids)
+        replayed.add(frame)
+    _replays[history_store.path] = (history_store.generation, replayed)
+    return replayed.states(), data
 
 
 def _next_items() -> tuple[list[NextItem], dict[str, str]]:

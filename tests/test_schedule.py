@@ -220,3 +220,39 @@ def test_the_order_within_a_group_does_not_depend_on_the_order_given():
     for ordering in (states, states[::-1]):
         items = next_up({s.question_id: s for s in ordering}, now)
         assert [i.question_id for i in items] == ["b", "a", "d", "c"]
+
+
+def test_a_kept_replay_fed_new_rows_equals_a_replay_from_scratch(data_dir, monkeypatch):
+    """next_up() keeps its FSRS replay and adds only new rows; the schedule is the same."""
+    from prep import schedule, workbook
+
+    history = workbook.store()
+    for day, (item, confidence) in enumerate(
+        [("past-role", 2), ("five-years", 4), ("past-role", 5), ("first-involved", 1)]
+    ):
+        history.clock = lambda day=day: T0 + timedelta(days=day)
+        history.record(item, f"answer {day}", confidence=confidence)
+    workbook._schedule(T0)
+    history.clock = lambda: T0 + timedelta(days=9)
+    history.record("past-role", "a later answer", confidence=3)
+    added = []
+    real_add = schedule.Replay.add
+
+    def spy(self, rows):
+        added.append(len(rows))
+        return real_add(self, rows)
+
+    monkeypatch.setattr(schedule.Replay, "add", spy)
+    kept, _ = workbook._schedule(T0)
+    assert added == [1]  # only the new row was replayed
+    fresh = replay(history.load(), [q.id for q in workbook.content().questions])
+    assert {q: (s.due, s.reviews, s.recent_confidence) for q, s in kept.items()} == {
+        q: (s.due, s.reviews, s.recent_confidence) for q, s in fresh.items()
+    }
+
+    history.clock = lambda: T0 - timedelta(days=30)  # a row older than what was replayed
+    history.record("past-role", "saved with a clock set back", confidence=1)
+    added.clear()
+    again, _ = workbook._schedule(T0)
+    assert added == [1, 6]  # refused, then replayed from the first row
+    assert again["past-role"].reviews == 4

@@ -1,0 +1,212 @@
+"""Measure cards and the views around them at 100, 10,000 and 100,000 rows, in one run.
+
+For two distributions of the rows (spread over every question and tip; 90 % on one
+question, as a learner who drills one question hard or a cohort file), each size runs in
+a fresh process with the workbook's real store (`PREP_DATA_DIR` at a temp folder) and
+prints ratios, so the figures compare like with like on any machine:
+
+- the first card in a fresh process, against `pandas.read_csv(dtype=str,
+  keep_default_na=False)` of the same file (the automatic backup is already current, as it
+  is after the learner's first session);
+- each further card in the same process, in ms and against that read_csv;
+- a re-read after one appended row, against that read_csv;
+- a keystroke's feedback and a Save through the card, against the 100-row case;
+- `prep.next_up()`, the mock interview's start and the answer book, against read_csv.
+
+Run: `.venv/bin/python benchmarks/bench_cards.py [--sizes 100 10000 100000]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+HEAVY = "past-role"  # the question that gets 90 % of the rows in the "one question" case
+GOALS = {
+    "first card": 1.3,
+    "further card ms": 50.0,
+    "further card": 0.1,
+    "re-read": 0.05,
+    "keystroke": 1.5,
+    "save": 1.5,
+    "next_up": 1.5,
+    "mock start": 1.5,
+    "answer book": 5.0,
+}
+
+
+def build(path: Path, rows: int, distribution: str) -> None:
+    """Realistic rows as the workbook saves them (see bench_history.build_history)."""
+    from bench_history import ITEMS, coach_fields, realistic_answer
+
+    from prep.history import COLUMNS, attempt_fields, encode_row
+    from prep.models import Attempt
+
+    rng = random.Random(5)
+    items = [*ITEMS, "five-years", "language-limits"]
+    start = datetime.now(timezone.utc) - timedelta(minutes=17 * rows)
+    chunks = [encode_row({c: c for c in COLUMNS}, COLUMNS)]
+    for n in range(rows):
+        if distribution == "one question" and rng.random() < 0.9:
+            item_id = HEAVY
+        else:
+            item_id = rng.choice(items)
+        answer = realistic_answer(rng)
+        attempt = Attempt(
+            attempt_id=f"{n:032x}",
+            recorded_at=start + timedelta(minutes=17 * n),
+            item_id=item_id,
+            answer=answer,
+            seconds=rng.choice([None, rng.randint(30, 240)]),
+            confidence=rng.choice([None, 1, 2, 3, 4, 5]),
+            extra=coach_fields(rng, item_id, answer, n / max(1, rows)),
+        )
+        chunks.append(encode_row(attempt_fields(attempt), COLUMNS))
+    path.write_bytes(b"".join(chunks))
+
+
+def median(action, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def child(folder: Path) -> dict[str, float]:
+    """Run in a fresh process whose PREP_DATA_DIR is `folder`; time everything once warm."""
+    import pandas as pd
+
+    import prep
+    from prep import workbook
+
+    workbook.content()  # imports and content are loaded before timing, as in a notebook
+    path = workbook.store().path
+    out: dict[str, float] = {}
+    began = time.perf_counter()
+    card = prep.card(HEAVY)
+    out["first card s"] = time.perf_counter() - began
+    out["read_csv s"] = median(lambda: pd.read_csv(path, dtype=str, keep_default_na=False), 3)
+    others = ["five-years", "research-company", "first-involved", HEAVY]
+    out["further card s"] = median(lambda: [prep.card(i) for i in others], 3) / len(others)
+
+    def append_and_reread() -> float:
+        workbook.store().record("first-involved", "one more answer")
+        began = time.perf_counter()
+        workbook.store().read()
+        return time.perf_counter() - began
+
+    out["re-read s"] = statistics.median(append_and_reread() for _ in range(5))
+    sentence = "I led the rebuild of our search service and cut p95 latency by a third. "
+    texts = [sentence * (n % 8 + 1) for n in range(60)]
+    out["keystroke s"] = median(lambda: setattr(card.answer, "value", texts.pop()), 50)
+    answers = iter(f"An answer saved for the benchmark, number {n}." for n in range(10**6))
+
+    def save() -> None:
+        card.answer.value = next(answers)
+        card.save()
+
+    out["save s"] = median(save, 20)
+    card.autosave.flush()
+    out["next_up s"] = median(prep.next_up, 3)
+    out["mock start s"] = median(lambda: prep.mock_interview(questions=3, seed=1), 3)
+    book = folder / "answer-book.md"
+    out["answer book s"] = median(lambda: prep.export_answer_book(str(book)), 1)
+    return out
+
+
+def run_child(folder: Path) -> dict[str, float]:
+    env = {**os.environ, "PREP_DATA_DIR": str(folder), "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def warm_backup(folder: Path) -> None:
+    """One read in another process, as the learner's earlier sessions did: the backup is current."""
+    code = "from prep import workbook; workbook.store().read()"
+    env = {**os.environ, "PREP_DATA_DIR": str(folder)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):  # the workbook's own messages
+            figures = child(Path(args.child))
+        print(json.dumps(figures))
+        return
+
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for distribution in ("spread", "one question"):
+            for size in args.sizes:
+                folder = Path(tmp) / f"{distribution.replace(' ', '-')}-{size}"
+                folder.mkdir()
+                build(folder / "practice_history.csv", size, distribution)
+                warm_backup(folder)
+                results[distribution, size] = run_child(folder)
+                mb = (folder / "practice_history.csv").stat().st_size / 1e6
+                results[distribution, size]["MB"] = mb
+
+    smallest, largest = min(args.sizes), max(args.sizes)
+    print("Cards benchmark (each size in a fresh process; ratios to read_csv of the same file)\n")
+    print(
+        "| rows (distribution) | file | read_csv | first card | further card | re-read after "
+        "1 row | keystroke vs 100 rows | Save vs 100 rows |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for (distribution, size), r in results.items():
+        base = results[distribution, smallest]
+        print(
+            f"| {size:,} ({distribution}) | {r['MB']:.1f} MB | {r['read_csv s'] * 1000:.0f} ms "
+            f"| {r['first card s'] / r['read_csv s']:.2f}x "
+            f"| {r['further card s'] * 1000:.1f} ms = {r['further card s'] / r['read_csv s']:.3f}x "
+            f"| {r['re-read s'] / r['read_csv s']:.3f}x "
+            f"| {r['keystroke s'] * 1000:.1f} ms = {r['keystroke s'] / base['keystroke s']:.2f}x "
+            f"| {r['save s'] * 1000:.1f} ms = {r['save s'] / base['save s']:.2f}x |"
+        )
+    print()
+    print(f"| at {largest:,} rows | next_up() | mock start | answer book |")
+    print("|---|---:|---:|---:|")
+    for distribution in ("spread", "one question"):
+        r = results[distribution, largest]
+        cells = [
+            f"{r[k + ' s'] * 1000:.0f} ms = {r[k + ' s'] / r['read_csv s']:.2f}x"
+            for k in ("next_up", "mock start", "answer book")
+        ]
+        print(f"| {distribution} | {' | '.join(cells)} |")
+    print()
+    print(
+        "Goals: first card <= 1.3x; further card <= 50 ms and <= 0.1x; re-read <= 0.05x; "
+        "keystroke and Save <= 1.5x the 100-row case; next_up and mock start <= 1.5x; "
+        "answer book <= 5x."
+    )
+
+
+if __name__ == "__main__":
+    main()
