@@ -350,8 +350,8 @@ class HistoryStore:
                 changes.append("the columns were put back in the workbook's order")
             if plan.tidied:
                 changes.append(
-                    f"numbers a spreadsheet had re-spelled (0.50 as 0.5) in {plan.tidied} "
-                    "row(s) were put back as saved"
+                    f"numbers a spreadsheet had written another way (such as 0.50 as 0.5) in "
+                    f"{plan.tidied} row(s) were put back as saved"
                 )
             backup = self._backup(raw, "before-repair")
             atomic_write(self.path, new)
@@ -711,7 +711,7 @@ class RepairReport:
                 f"- {len(self.not_restored)} changed row(s) could not be put back, because no "
                 "backup holds them as saved (they were changed before the workbook read the "
                 "file again). They are kept as they are now and checked from here on; the "
-                "copy below still has them as the spreadsheet left them:"
+                "copy named at the end still has the file as the spreadsheet left it:"
             )
             lines += [f"    {change}" for change in self.not_restored]
         if self.unchecked_marks:

@@ -110,3 +110,18 @@ def test_typing_never_touches_the_history(data_dir, monkeypatch):
         card.answer.value = text
     assert "Talking points" in card.feedback.value
     assert touched == []
+
+
+def test_the_answer_just_saved_never_comes_back_as_an_unsaved_draft(data_dir):
+    """Resetting the confidence after Save autosaves: the saved text must not be the draft."""
+    card = prep.card("past-role")
+    card.answer.value = "=1+1 is what I typed"
+    card.confidence.value = 4
+    card.save()
+    card.autosave.flush()  # the autosave the confidence reset triggered
+    assert workbook.drafts().load() == {}
+    # even when a spreadsheet later changes that saved row, nothing claims it was unsaved
+    path = workbook.store().path
+    path.write_bytes(path.read_bytes().replace(b'"=1+1 is what I typed"', b'"2 is what I typed"'))
+    again = prep.card("past-role")
+    assert "Draft restored" not in again.status.text and again.answer.value == ""

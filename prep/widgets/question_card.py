@@ -181,9 +181,16 @@ class QuestionCard(widgets.VBox):
         self._restore_draft()
 
     def _draft_changes(self) -> dict[str, str | None]:
-        """The answer and the confidence picked, both unsaved until Save."""
+        """The answer and the confidence picked, both unsaved until Save.
+
+        Text that is the attempt just saved is no draft (None discards it): resetting the
+        confidence after a Save triggers the autosave while the saved text is still in the
+        field, and that text must not come back later as "typed but not saved".
+        """
+        text = self.answer.value
+        saved = bool(self.attempts) and self.attempts[-1].answer == text
         return {
-            self.question.id: self.answer.value,
+            self.question.id: None if saved else text,
             self.confidence_key: confidence_draft(self.confidence.value),
         }
 
