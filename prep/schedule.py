@@ -86,6 +86,12 @@ def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, Card
     return replayed.states()
 
 
+def _floats(values: pd.Series) -> list[float | None]:
+    """A number column as Python floats, None where blank."""
+    floats = pd.to_numeric(values.astype(object), errors="coerce").astype(float).tolist()
+    return [None if v != v else v for v in floats]
+
+
 class Replay:
     """FSRS replayed over a history that only grows: `add` the rows saved since, in order.
 
@@ -111,19 +117,19 @@ class Replay:
         wanted = history[history["item_id"].isin(self.question_ids)]
         ordered = wanted.sort_values("recorded_at", kind="stable")  # ties keep file order
         covers = ordered["coverage"] if "coverage" in ordered else pd.Series(pd.NA, ordered.index)
-        for question_id, when, confidence, cover in zip(
+        # whole columns to plain Python values first: per-row pandas access costs more
+        # than the FSRS review itself
+        for question_id, moment, confidence, coverage in zip(
             ordered["item_id"].tolist(),
-            ordered["recorded_at"].tolist(),
-            ordered["confidence"].astype(object).tolist(),
-            covers.astype(object).tolist(),
+            ordered["recorded_at"].dt.to_pydatetime().tolist(),
+            _floats(ordered["confidence"]),
+            _floats(covers),
             strict=True,
         ):
-            moment = when.to_pydatetime()
             card = self._cards.get(question_id)
             if card is not None and card.last_review is not None and moment < card.last_review:
                 return False
-            conf = None if pd.isna(confidence) else int(confidence)
-            coverage = _value(cover)
+            conf = None if confidence is None else int(confidence)
             rating, reason = rating_for(conf, coverage)
             if card is None:
                 card = Card(card_id=self._number[question_id], due=moment)
