@@ -99,17 +99,26 @@ def coach_fields(rng: random.Random, item_id: str, answer: str, progress: float)
     }
 
 
-def build_history(path: Path, rows: int, seed: int = 7) -> None:
+def build_history(
+    path: Path,
+    rows: int,
+    seed: int = 7,
+    *,
+    items: list[str] = ITEMS,
+    heavy: tuple[str, float] | None = None,
+) -> None:
     """Write `rows` realistic attempts straight to disk (40-250 words, multi-line).
 
     Question rows carry the coach's figures, as every save since the coach does; tip rows
-    leave them blank, as the tip cards do.
+    leave them blank, as the tip cards do. `heavy=(item, share)` puts that share of the
+    rows on one item; the rest are spread over `items`.
     """
     rng = random.Random(seed)
     start = datetime.now(timezone.utc) - timedelta(minutes=17 * rows)  # ends today
     chunks = [encode_row({c: c for c in COLUMNS}, COLUMNS)]
     for n in range(rows):
-        item_id = rng.choice(ITEMS)
+        on_heavy = heavy is not None and rng.random() < heavy[1]
+        item_id = heavy[0] if heavy is not None and on_heavy else rng.choice(items)
         answer = realistic_answer(rng)
         attempt = Attempt(
             attempt_id=f"{n:032x}",
