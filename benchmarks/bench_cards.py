@@ -31,6 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from bench_history import median_seconds as median  # noqa: E402
 
 HEAVY = "past-role"  # the question that gets 90 % of the rows in the "one question" case
 GOALS = {
@@ -52,15 +53,6 @@ def build(path: Path, rows: int, distribution: str) -> None:
 
     heavy = (HEAVY, 0.9) if distribution == "one question" else None
     build_history(path, rows, 5, items=[*ITEMS, "five-years", "language-limits"], heavy=heavy)
-
-
-def median(action, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
 
 
 def child(folder: Path, first_only: bool = False) -> dict[str, float]:
