@@ -11,8 +11,9 @@ prints ratios, so the figures compare like with like on any machine:
 - each further card in the same process, in ms and against that read_csv;
 - a re-read after one appended row, against that read_csv;
 - a keystroke's feedback and a Save through the card, against the 100-row case;
-- `prep.next_up()` (the process's first call, and after a save), the mock interview's
-  start after a save, and the answer book, against read_csv.
+- `prep.next_up()` (a session's first call, starting from the replay the last session
+  saved, and after a save), the mock interview's start after a save, the answer book, and
+  a full FSRS replay for comparison, against read_csv.
 
 Run: `.venv/bin/python benchmarks/bench_cards.py [--sizes 100 10000 100000]`
 """
@@ -95,7 +96,12 @@ def child(folder: Path, first_only: bool = False) -> dict[str, float]:
     card.autosave.flush()
     began = time.perf_counter()
     prep.next_up()
-    out["next_up first s"] = time.perf_counter() - began  # the process's first FSRS replay
+    out["next_up first s"] = time.perf_counter() - began  # from the last session's replay
+    from prep.schedule import replay
+
+    ids = [q.id for q in workbook.content().questions]
+    frame = workbook.store().load()
+    out["full replay s"] = median(lambda: replay(frame, ids), 1)  # with no saved replay
 
     def after_a_save(action) -> float:
         workbook.store().record(HEAVY, "saved before pressing Refresh", confidence=3)
@@ -150,8 +156,8 @@ def first_card_ratio(folder: Path, runs: int = 3) -> float:
 
 
 def warm_backup(folder: Path) -> None:
-    """One read in another process, as the learner's earlier sessions did: the backup is current."""
-    code = "from prep import workbook; workbook.store().read()"
+    """An earlier session in another process: the backup is current, the replay saved."""
+    code = "import prep; prep.next_up()"
     env = {**os.environ, "PREP_DATA_DIR": str(folder)}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
 
@@ -206,15 +212,15 @@ def main() -> None:
         )
     print()
     print(
-        f"| at {largest:,} rows | next_up(), first in the process | next_up() after a save "
-        "| mock start after a save | answer book |"
+        f"| at {largest:,} rows | next_up(), first in a session | next_up() after a save "
+        "| mock start after a save | answer book | full FSRS replay (no saved one) |"
     )
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
     for distribution in ("spread", "one question"):
         r = results[distribution, largest]
         cells = [
             f"{r[k + ' s'] * 1000:.0f} ms = {r[k + ' s'] / r['read_csv s']:.2f}x"
-            for k in ("next_up first", "next_up", "mock start", "answer book")
+            for k in ("next_up first", "next_up", "mock start", "answer book", "full replay")
         ]
         print(f"| {distribution} | {' | '.join(cells)} |")
     print()

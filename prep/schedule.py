@@ -15,6 +15,8 @@ two thirds -> Hard, otherwise Good; coverage alone never says Easy), and otherwi
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import random
 from collections import deque
 from collections.abc import Sequence
@@ -86,6 +88,20 @@ def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, Card
     return replayed.states()
 
 
+REPLAY_FORMAT = 1
+FSRS_VERSION = importlib.metadata.version("fsrs")
+_FINGERPRINTED = ("attempt_id", "item_id", "recorded_at", "confidence", "coverage")
+
+
+def rows_fingerprint(history: pd.DataFrame, rows: int) -> str:
+    """A digest of what the replay reads from the first `rows` rows (changes if any does)."""
+    columns = [c for c in _FINGERPRINTED if c in history.columns]
+    hashed = pd.util.hash_pandas_object(history.iloc[:rows][columns], index=False)
+    digest = hashlib.sha256(",".join(columns).encode())
+    digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def _floats(values: pd.Series) -> list[float | None]:
     """A number column as Python floats, None where blank."""
     floats = pd.to_numeric(values.astype(object), errors="coerce").astype(float).tolist()
@@ -140,6 +156,50 @@ class Replay:
             self._last[question_id] = (rating, reason)
             self._recent[question_id].append((coverage, conf))
         return True
+
+    def to_dict(self, fingerprint: str) -> dict:
+        """The replay so far as plain data, with the fingerprint of the rows it was fed."""
+        return {
+            "format": REPLAY_FORMAT,
+            "fsrs": FSRS_VERSION,
+            "question_ids": list(self.question_ids),
+            "rows": self.rows,
+            "fingerprint": fingerprint,
+            "questions": {
+                qid: {
+                    "card": self._cards[qid].to_dict() if qid in self._cards else None,
+                    "reviews": self._reviews[qid],
+                    "last": [int(self._last[qid][0]), self._last[qid][1]]
+                    if qid in self._last
+                    else None,
+                    "recent": [list(pair) for pair in self._recent[qid]],
+                }
+                for qid in self.question_ids
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, question_ids: Sequence[str]) -> Replay | None:
+        """A replay saved by `to_dict`, or None when it was for other questions or versions."""
+        try:
+            if (
+                data["format"] != REPLAY_FORMAT
+                or data["fsrs"] != FSRS_VERSION
+                or tuple(data["question_ids"]) != tuple(question_ids)
+            ):
+                return None
+            replayed = cls(question_ids)
+            replayed.rows = int(data["rows"])
+            for qid, saved in data["questions"].items():
+                if saved["card"] is not None:
+                    replayed._cards[qid] = Card.from_dict(saved["card"])
+                replayed._reviews[qid] = int(saved["reviews"])
+                if saved["last"] is not None:
+                    replayed._last[qid] = (Rating(saved["last"][0]), str(saved["last"][1]))
+                replayed._recent[qid].extend(tuple(pair) for pair in saved["recent"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return replayed
 
     def states(self) -> dict[str, CardState]:
         """Every question's schedule as replayed so far, in the order of `question_ids`."""

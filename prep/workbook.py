@@ -9,9 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
-from . import answer_book, cohort, export, paths
+from . import answer_book, cohort, export, paths, replay_cache
 from .content import CONTENT_FILES, LEXICON_FILE, Content, load_content
 from .drafts import DraftStore
 from .errors import PrepError
@@ -83,13 +84,15 @@ def _build_card(
     report = _read_quietly(history_store)
     frame = report.frame
     if isinstance(item, Question):
-        mine = frame[frame["item_id"] == item.id]
-        # only the newest attempts become objects: a card costs the same at any history size
-        recent = mine.sort_values("recorded_at", kind="stable").tail(KEPT_ATTEMPTS)
+        # only the newest attempts become objects, and only they are copied out of the
+        # frame: a card costs the same at any history size
+        mine = np.flatnonzero((frame["item_id"] == item.id).to_numpy(dtype=bool))
+        times = frame["recorded_at"].to_numpy(dtype="datetime64[ns]")[mine]
+        newest = mine[np.argsort(times, kind="stable")[-KEPT_ATTEMPTS:]]  # ties: file order
         qcard = QuestionCard(
             item,
             store=history_store,
-            attempts=attempts_from_frame(recent),
+            attempts=attempts_from_frame(frame.iloc[newest]),
             total=len(mine),
             drafts=draft_store,
             lexicon=content().lexicon,
@@ -219,6 +222,8 @@ def export_answer_book(path: str) -> tuple[Path, Path]:
 
 
 _replays: dict[Path, tuple[int, Replay]] = {}
+_replays_saved: dict[Path, int] = {}  # rows the saved replay covers, per history
+SAVE_REPLAY_EVERY = 200  # new rows after which the saved replay is brought up to date
 
 
 def _schedule(now: datetime) -> tuple[dict, Content]:
@@ -234,15 +239,27 @@ def _schedule(now: datetime) -> tuple[dict, Content]:
     ids = tuple(q.id for q in data.questions)
     kept = _replays.get(history_store.path)
     replayed = None
-    if kept is not None:
-        generation, replayed = kept
-        fresh = generation != history_store.generation or replayed.question_ids != ids
-        if fresh or replayed.rows > len(frame) or not replayed.add(frame.iloc[replayed.rows :]):
-            replayed = None
+    if kept is not None and kept[0] == history_store.generation:
+        replayed = kept[1]
+    elif kept is None:  # the session's first: the replay saved by an earlier one, if it fits
+        replayed = replay_cache.load(history_store.path, frame, ids)
+    before = None if replayed is None else replayed.rows
+    if replayed is not None and (
+        replayed.question_ids != ids
+        or replayed.rows > len(frame)
+        or not replayed.add(frame.iloc[replayed.rows :])
+    ):
+        replayed = None
     if replayed is None:
         replayed = Replay(ids)
         replayed.add(frame)
     _replays[history_store.path] = (history_store.generation, replayed)
+    saved = _replays_saved.get(history_store.path, -1)
+    if before is None or replayed.rows - saved > SAVE_REPLAY_EVERY:
+        # a saved replay that lags is still good (its rows are still the first ones); saving
+        # it after every new answer would fingerprint the whole history each time
+        replay_cache.save(history_store.path, frame, replayed)
+        _replays_saved[history_store.path] = replayed.rows
     return replayed.states(), data
 
 

@@ -256,3 +256,80 @@ def test_a_kept_replay_fed_new_rows_equals_a_replay_from_scratch(data_dir, monke
     again, _ = workbook._schedule(T0)
     assert added == [1, 6]  # refused, then replayed from the first row
     assert again["past-role"].reviews == 4
+
+
+def _fresh_session():
+    """What a new kernel starts with: no store, no replay kept in memory."""
+    from prep import workbook
+
+    workbook._stores.clear()
+    workbook._replays.clear()
+    workbook._replays_saved.clear()
+
+
+def _spy_adds(monkeypatch):
+    from prep import schedule
+
+    added = []
+    real_add = schedule.Replay.add
+
+    def spy(self, rows):
+        added.append(len(rows))
+        return real_add(self, rows)
+
+    monkeypatch.setattr(schedule.Replay, "add", spy)
+    return added
+
+
+def _save_days(history, answers):
+    for day, (item, confidence) in enumerate(answers):
+        history.clock = lambda day=day: T0 + timedelta(days=day)
+        history.record(item, f"answer {day}", confidence=confidence)
+
+
+def test_a_new_session_starts_from_the_saved_replay(data_dir, monkeypatch):
+    from prep import replay_cache, workbook
+
+    _save_days(workbook.store(), [("past-role", 2), ("five-years", 4), ("past-role", 5)])
+    workbook._schedule(T0)
+    assert replay_cache.cache_path(workbook.store().path).exists()
+    _fresh_session()
+    history = workbook.store()
+    history.clock = lambda: T0 + timedelta(days=5)
+    history.record("first-involved", "a new day", confidence=3)
+    added = _spy_adds(monkeypatch)
+    states, _ = workbook._schedule(T0)
+    assert added == [1]  # the saved replay took the first three rows
+    fresh = replay(history.load(), [q.id for q in workbook.content().questions])
+    assert {q: (s.due, s.reviews) for q, s in states.items()} == {
+        q: (s.due, s.reviews) for q, s in fresh.items()
+    }
+
+
+def test_a_saved_replay_whose_rows_changed_is_not_used(data_dir, monkeypatch):
+    from prep import workbook
+
+    _save_days(workbook.store(), [("past-role", 2), ("five-years", 4), ("past-role", 5)])
+    workbook._schedule(T0)
+    _fresh_session()
+    path = workbook.store().path
+    path.write_bytes(path.read_bytes().replace(b'"answer 0","","2"', b'"answer 0","","5"'))
+    added = _spy_adds(monkeypatch)
+    states, _ = workbook._schedule(T0)
+    assert added == [3]  # replayed from the first row: an early confidence changed
+    assert states["past-role"].reviews == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 99}', b"[1, 2]"])
+def test_a_damaged_saved_replay_costs_only_a_full_replay(data_dir, monkeypatch, damage):
+    from prep import replay_cache, workbook
+
+    _save_days(workbook.store(), [("past-role", 2), ("five-years", 4)])
+    workbook._schedule(T0)
+    _fresh_session()
+    cache = replay_cache.cache_path(workbook.store().path)
+    cache.write_bytes(damage)
+    added = _spy_adds(monkeypatch)
+    states, _ = workbook._schedule(T0)
+    assert added == [2] and states["five-years"].reviews == 1
+    assert replay_cache.load(workbook.store().path, workbook.store().load(), tuple(states))
