@@ -125,3 +125,22 @@ def test_the_answer_just_saved_never_comes_back_as_an_unsaved_draft(data_dir):
     path.write_bytes(path.read_bytes().replace(b'"=1+1 is what I typed"', b'"2 is what I typed"'))
     again = prep.card("past-role")
     assert "Draft restored" not in again.status.text and again.answer.value == ""
+
+
+def test_every_view_shares_the_one_read(data_dir, monkeypatch, tmp_path):
+    """After the first card, the progress page, next_up, the mock and the answer book
+    parse nothing old again: only a new row, once."""
+    write_history(data_dir / "practice_history.csv", 120)
+    prep.card("past-role")
+    whole = []
+    real_fast = history_module._parse_fast
+    monkeypatch.setattr(history_module, "_parse_fast", lambda *a: whole.append(a) or real_fast(*a))
+    prep.progress()
+    prep.next_up()
+    prep.mock_interview(questions=2, seed=3)
+    prep.export_answer_book(str(tmp_path / "book.md"))
+    workbook.store().record("past-role", "one more")
+    page = prep.progress()
+    page.refresh()
+    assert whole == []
+    assert len(page.frame) == 121  # the new row is in, read once, on its own

@@ -8,6 +8,7 @@ through a long-lived store must equal a fresh full read.
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 import textwrap
@@ -203,3 +204,17 @@ def test_interleaved_appends_tears_and_reads_always_match_a_fresh_read(tmp_path_
             assert_same(store.read(), path)
         assert_same(other.read(), path)
     assert_same(store.read(), path)
+
+
+def test_a_spreadsheet_that_saves_a_new_file_in_its_place_is_noticed(path):
+    store = HistoryStore(path, clock=clock())
+    for answer in ("0012", "plain"):
+        store.record("past-role", answer, extra=FIGURES)
+    store.read()
+    saved_elsewhere = path.with_name("resaved.csv")
+    raw = path.read_bytes().decode("utf-8")
+    saved_elsewhere.write_text(raw.replace('"0012"', "12").replace("\r\n", "\n"), newline="")
+    os.replace(saved_elsewhere, path)  # a new inode at the same name
+    report = store.read()
+    assert [c.now for c in report.changes] == [("12",)]
+    assert_same(report, path)
