@@ -279,7 +279,9 @@ def next_up(states: dict[str, CardState], now: datetime) -> list[NextItem]:
             item = NextItem(question_id, "weak", due, "weak: " + ", ".join(parts))
             key = (STATUS_ORDER.index("weak"), weakness, position)
         else:
-            item = NextItem(question_id, "later", due, f"next review in {_days(due - now)} or so")
+            wait = due - now
+            when = "within a day" if wait.days == 0 else f"in {_days(wait)} or so"
+            item = NextItem(question_id, "later", due, f"next review {when}")
             key = (STATUS_ORDER.index("later"), due, position)
         items.append((key, item))
     return [item for _, item in sorted(items, key=lambda pair: pair[0])]

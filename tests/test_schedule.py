@@ -333,3 +333,12 @@ def test_a_damaged_saved_replay_costs_only_a_full_replay(data_dir, monkeypatch, 
     states, _ = workbook._schedule(T0)
     assert added == [2] and states["five-years"].reviews == 1
     assert replay_cache.load(workbook.store().path, workbook.store().load(), tuple(states))
+
+
+def test_a_review_due_later_today_does_not_say_in_0_days():
+    card = Card(card_id=1, due=T0 + timedelta(hours=5))
+    state = CardState("past-role", card, reviews=1, last_reason="confidence 4/5")
+    (item,) = next_up({"past-role": state}, T0)
+    assert item.status == "later" and item.reason == "next review within a day"
+    later = CardState("past-role", Card(card_id=1, due=T0 + timedelta(days=3, hours=1)), 1)
+    assert next_up({"past-role": later}, T0)[0].reason == "next review in 3 days or so"
