@@ -165,11 +165,18 @@ def history_problems() -> list[str]:
     return Listed(history_store.describe(history_store.read()))
 
 
+class PrintedPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath
+    """A path a function has already printed: a notebook shows it no second time."""
+
+    def _ipython_display_(self) -> None:
+        """Show nothing more: the message before it named the path."""
+
+
 def backup_history() -> Path:
     """Copy your practice history, byte for byte, into the data dir's `backups/` folder."""
     written = store().backup()
     print(f"Backed up your practice history to {written}")
-    return written
+    return PrintedPath(written)
 
 
 def repair_history(encoding: str | None = None) -> RepairReport:
