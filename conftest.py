@@ -6,7 +6,9 @@ This runs before any test is collected, so the learner's real history is never t
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -23,4 +25,15 @@ def data_dir(tmp_path, monkeypatch):
     folder = tmp_path / "data"
     folder.mkdir()
     monkeypatch.setenv("PREP_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def content_copy(tmp_path):
+    """An editable copy of the workbook's content files, to break on purpose."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    data = Path(__file__).resolve().parent / "data"
+    for name in ("questions.yaml", "tips.yaml", "guides.yaml"):
+        shutil.copy(data / name, folder / name)
     return folder

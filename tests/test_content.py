@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ from prep.content import load_content
 from prep.errors import ContentError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-@pytest.fixture
-def content_copy(tmp_path):
-    folder = tmp_path / "content"
-    folder.mkdir()
-    for name in ("questions.yaml", "tips.yaml", "guides.yaml"):
-        shutil.copy(DATA / name, folder / name)
-    return folder
 
 
 def edit(folder: Path, name: str, change) -> None:

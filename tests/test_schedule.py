@@ -224,25 +224,16 @@ def test_the_order_within_a_group_does_not_depend_on_the_order_given():
 
 def test_a_kept_replay_fed_new_rows_equals_a_replay_from_scratch(data_dir, monkeypatch):
     """next_up() keeps its FSRS replay and adds only new rows; the schedule is the same."""
-    from prep import schedule, workbook
+    from prep import workbook
 
     history = workbook.store()
-    for day, (item, confidence) in enumerate(
-        [("past-role", 2), ("five-years", 4), ("past-role", 5), ("first-involved", 1)]
-    ):
-        history.clock = lambda day=day: T0 + timedelta(days=day)
-        history.record(item, f"answer {day}", confidence=confidence)
+    _save_days(
+        history, [("past-role", 2), ("five-years", 4), ("past-role", 5), ("first-involved", 1)]
+    )
     workbook._schedule(T0)
     history.clock = lambda: T0 + timedelta(days=9)
     history.record("past-role", "a later answer", confidence=3)
-    added = []
-    real_add = schedule.Replay.add
-
-    def spy(self, rows):
-        added.append(len(rows))
-        return real_add(self, rows)
-
-    monkeypatch.setattr(schedule.Replay, "add", spy)
+    added = _spy_adds(monkeypatch)
     kept, _ = workbook._schedule(T0)
     assert added == [1]  # only the new row was replayed
     fresh = replay(history.load(), [q.id for q in workbook.content().questions])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -139,15 +138,6 @@ def history_of(tmp_path, answers):
 )
 def test_progress_counts_only_goals_of_1_to_7_days(tmp_path, answers, want):
     assert weekly_goal(history_of(tmp_path, answers)) == want
-
-
-@pytest.fixture
-def content_copy(tmp_path):
-    folder = tmp_path / "content"
-    folder.mkdir()
-    for name in ("questions.yaml", "tips.yaml", "guides.yaml"):
-        shutil.copy(DATA / name, folder / name)
-    return folder
 
 
 @pytest.mark.parametrize(
