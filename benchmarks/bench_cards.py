@@ -97,7 +97,7 @@ def child(folder: Path, first_only: bool = False) -> dict[str, float]:
     began = time.perf_counter()
     prep.next_up()
     out["next_up first s"] = time.perf_counter() - began  # from the last session's replay
-    from prep.schedule import replay
+    from prep.practice.schedule import replay
 
     ids = [q.id for q in workbook.content().questions]
     frame = workbook.store().load()

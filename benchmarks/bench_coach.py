@@ -24,8 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prep.coach import analyse  # noqa: E402
-from prep.content import load_content  # noqa: E402
+from prep.coach.analysis import analyse  # noqa: E402
+from prep.content.loader import load_content  # noqa: E402
 
 EVAL_FILES = [ROOT / "tests" / "coach_eval" / n for n in ("answers.yaml", "holdout.yaml")]
 

@@ -31,11 +31,11 @@ from pathlib import Path
 import pandas as pd
 
 from prep import workbook
-from prep.backups import Backups
-from prep.history import COLUMNS, HistoryStore, attempt_fields, encode_row
+from prep.coach.textstats import word_count
+from prep.insight.progress import CHARTS
 from prep.models import Attempt
-from prep.progress import CHARTS
-from prep.textstats import word_count
+from prep.store.backups import Backups
+from prep.store.history import COLUMNS, HistoryStore, attempt_fields, encode_row
 from prep.widgets import ProgressView
 
 WORDS = [

@@ -12,11 +12,17 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from . import answer_book, cohort, export, paths, replay_cache
-from .content import CONTENT_FILES, LEXICON_FILE, Content, load_content
-from .drafts import DraftStore
+from . import paths
+from .content.loader import CONTENT_FILES, LEXICON_FILE, Content, load_content
 from .errors import PrepError
-from .history import (
+from .insight import answer_book, cohort
+from .models import Question, Tip
+from .practice import replay_cache
+from .practice.schedule import NextItem, Replay, pick_for_mock
+from .practice.schedule import next_up as rank_next
+from .store import export
+from .store.drafts import DraftStore
+from .store.history import (
     HistoryReport,
     HistoryStore,
     RepairReport,
@@ -24,9 +30,6 @@ from .history import (
     empty_frame,
     now_utc,
 )
-from .models import Question, Tip
-from .schedule import NextItem, Replay, pick_for_mock
-from .schedule import next_up as rank_next
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 from .widgets._common import local_tz
 from .widgets.cohort_view import CohortView

@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from prep import answer_book, paths
-from prep.answer_book import (
+from prep import paths
+from prep.content.loader import load_content
+from prep.insight import answer_book
+from prep.insight.answer_book import (
     BEST,
     BOTH,
     LATEST,
@@ -30,8 +32,7 @@ from prep.answer_book import (
     to_markdown,
     write_answer_book,
 )
-from prep.content import load_content
-from prep.history import HistoryStore, empty_frame
+from prep.store.history import HistoryStore, empty_frame
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

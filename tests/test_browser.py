@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import lab
 import pytest
 
-from prep.history import SCHEMA_VERSION
-from prep.textstats import word_count
+from prep.coach.textstats import word_count
+from prep.store.history import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -251,7 +251,7 @@ def _seed_history(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Save two attempts at each question, a week apart, through the package's own store."""
     monkeypatch.setenv("PREP_DATA_DIR", str(data_dir))
     import prep.paths
-    from prep.history import HistoryStore
+    from prep.store.history import HistoryStore
 
     path = prep.paths.history_path()  # where the kernel, given the same variable, will read
     questions = [question.id for question in prep.questions()]

@@ -15,9 +15,9 @@ import pytest
 
 import prep
 from prep import workbook
-from prep.drafts import DraftStore
 from prep.errors import HistoryWriteError
-from prep.history import HistoryStore
+from prep.store.drafts import DraftStore
+from prep.store.history import HistoryStore
 from prep.widgets import QuestionCard, TipCard
 from prep.widgets.mock_view import MockInterview
 from prep.widgets.tip_card import HAND_EDITED

@@ -10,7 +10,7 @@ import pytest
 
 import prep
 from prep import workbook
-from prep.history import HistoryStore
+from prep.store.history import HistoryStore
 from prep.widgets import QuestionCard, TipCard
 from prep.widgets._common import Stopwatch, TimerControl
 from prep.widgets.tip_card import decode_checklist, encode_checklist

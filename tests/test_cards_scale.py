@@ -11,11 +11,11 @@ import pytest
 
 import prep
 from prep import workbook
-from prep.history import COLUMNS, attempt_fields, encode_row
 from prep.models import Attempt
+from prep.store.history import COLUMNS, attempt_fields, encode_row
 from prep.widgets.question_card import KEPT_ATTEMPTS, SHOWN_ATTEMPTS
 
-history_module = importlib.import_module("prep.history")  # `prep.history` is also a function
+history_module = importlib.import_module("prep.store.history")
 T0 = datetime(2026, 1, 1, 9, tzinfo=timezone.utc)
 
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 import prep
-from prep.coach import Tokens, analyse, compare, count_phrases, matches, word_diff
-from prep.content import load_content
+from prep.coach.analysis import Tokens, analyse, compare, count_phrases, matches, word_diff
+from prep.content.loader import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = load_content(ROOT / "data")

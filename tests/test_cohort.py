@@ -13,7 +13,8 @@ import pytest
 from synthetic import typed_history
 
 from prep import workbook
-from prep.cohort import (
+from prep.errors import HistoryError, PrepError
+from prep.insight.cohort import (
     TABLE_COLUMNS,
     chart_coverage_by_question,
     chart_weekly,
@@ -21,9 +22,8 @@ from prep.cohort import (
     history_files,
     learner_names,
 )
-from prep.errors import HistoryError, PrepError
-from prep.history import HistoryStore, empty_frame
-from prep.progress import png_bytes
+from prep.insight.progress import png_bytes
+from prep.store.history import HistoryStore, empty_frame
 from prep.widgets.cohort_view import CohortView
 
 UTC = timezone.utc
@@ -305,7 +305,7 @@ def test_unreadable_lines_and_unreadable_files_leave_the_others_shown(cohort, co
 
 def test_a_file_without_read_permission_is_a_row_not_a_failure(cohort, content, monkeypatch):
     """Simulated: the tests run as root in CI, and root may read anything."""
-    history = importlib.import_module("prep.history")
+    history = importlib.import_module("prep.store.history")
     real = history._parse_fast
 
     def refused(source, schema):
@@ -362,7 +362,7 @@ def test_ten_learners_get_wide_charts(content):
     histories = dict(many_learners(10, content))
 
     def read(path):
-        from prep.history import HistoryReport
+        from prep.store.history import HistoryReport
 
         return HistoryReport(histories[str(path)])
 

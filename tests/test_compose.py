@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from prep.compose import (
+from prep.coach.compose import (
     appreciation,
     company_name,
     compose_follow_up_email,

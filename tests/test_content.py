@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import prep
-from prep.content import load_content
+from prep.content.loader import load_content
 from prep.errors import ContentError
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 import pytest
 
 import prep
-from prep.drafts import Debouncer, DraftStore, _flush_all
 from prep.errors import DraftError
+from prep.store.drafts import Debouncer, DraftStore, _flush_all
 
 T0 = datetime(2026, 11, 24, 14, 3, 12, tzinfo=timezone.utc)
 
@@ -98,7 +98,7 @@ def test_unwritable_drafts_give_a_plain_message(tmp_path, monkeypatch):
 DRAFTS_HOLDER = textwrap.dedent(
     """
     import sys, filelock
-    from prep.drafts import DraftStore
+    from prep.store.drafts import DraftStore
     path, marker = sys.argv[1], sys.argv[2]
     with filelock.FileLock(DraftStore(path).lock_path):  # the lock file as that process names it
         open(marker, "w").close()

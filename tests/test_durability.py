@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from prep.drafts import DraftStore
-from prep.history import HistoryStore, atomic_write
+from prep.store.drafts import DraftStore
+from prep.store.history import HistoryStore, atomic_write
 
 
 class SyscallSpy:

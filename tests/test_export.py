@@ -10,14 +10,14 @@ import pytest
 
 import prep
 from prep.errors import HistoryWriteError
-from prep.export import (
+from prep.store.export import (
     EXPORT_COLUMNS,
     FORMULA_STARTS,
     export_for_spreadsheet,
     neutralise,
     spreadsheet_csv,
 )
-from prep.history import DTYPES, HistoryStore
+from prep.store.history import DTYPES, HistoryStore
 
 DANGEROUS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", '=HYPERLINK("http://x")']
 

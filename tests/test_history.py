@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from prep.errors import HistoryEncodingError, HistoryLockedError, HistoryWriteError
-from prep.history import COLUMNS, HistoryStore, attempts_from_frame
+from prep.store.history import COLUMNS, HistoryStore, attempts_from_frame
 
 AWKWARD = [
     "plain",

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prep.errors import HistoryLockedError
-from prep.history import COLUMNS, HistoryStore
+from prep.store.history import COLUMNS, HistoryStore
 
 SPECIALS = ["NaN", "null", "None", "NA", "", "1e5", "True", "0012", "=1+1", "\x00", "\r", "a\r\nb"]
 SPECIALS.append("\ufeffx")
@@ -34,7 +34,7 @@ def test_any_text_round_trips_exactly(tmp_path_factory, answers):
 WRITER = textwrap.dedent(
     """
     import os, sys, time
-    from prep.history import HistoryStore
+    from prep.store.history import HistoryStore
     path, name, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     while not os.path.exists(go):
         time.sleep(0.001)
@@ -95,7 +95,7 @@ def test_two_processes_creating_the_file_write_one_header(tmp_path):
 HOLDER = textwrap.dedent(
     """
     import sys
-    from prep.history import HistoryStore
+    from prep.store.history import HistoryStore
     path, marker = sys.argv[1], sys.argv[2]
     with HistoryStore(path)._locked():
         open(marker, "w").close()

@@ -27,7 +27,7 @@ import pytest
 
 import prep
 from prep.errors import HistoryLockedError, HistoryWriteError
-from prep.history import COLUMNS, DTYPES, HistoryStore, encode_row
+from prep.store.history import COLUMNS, DTYPES, HistoryStore, encode_row
 
 
 def answer(n):
@@ -53,7 +53,7 @@ _PRELUDE = textwrap.dedent(
     package = types.ModuleType("prep")
     package.__path__ = list(importlib.util.find_spec("prep").submodule_search_locations)
     sys.modules["prep"] = package
-    from prep.history import SCHEMA_VERSION, HistoryStore
+    from prep.store.history import SCHEMA_VERSION, HistoryStore
 
     """
 )
@@ -442,7 +442,7 @@ def test_very_long_answer_round_trips_on_both_read_paths(tmp_path, monkeypatch, 
     for text in expected:
         store.record("past-role", text)
     with monkeypatch.context() as patch:  # a clean file must not need the slow path
-        module = importlib.import_module("prep.history_format")  # where the parsers live
+        module = importlib.import_module("prep.store.history_format")  # where the parsers live
         patch.setattr(module, "_parse_slow", lambda *args: pytest.fail("slow path taken"))
         report = store.read()
     assert report.problems == () and list(report.frame["answer"]) == expected

@@ -14,7 +14,7 @@ import pytest
 
 import prep
 from prep.errors import HistoryEncodingError, HistoryError, HistoryWriteError
-from prep.history import COLUMNS, SCHEMA, HistoryStore, Schema
+from prep.store.history import COLUMNS, SCHEMA, HistoryStore, Schema
 
 T0 = datetime(2026, 11, 24, 14, 3, 12, tzinfo=timezone.utc)
 HEADER = ",".join(f'"{c}"' for c in COLUMNS) + "\r\n"
@@ -197,7 +197,7 @@ def test_broken_character_is_refused_in_plain_words(store):
 KILLER = textwrap.dedent(
     """
     import json, os, shutil, signal, sys
-    from prep.history import SCHEMA, HistoryStore, Schema
+    from prep.store.history import SCHEMA, HistoryStore, Schema
 
     damaged, target, steps, action = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     V1 = Schema(SCHEMA.versions[:1])

@@ -9,7 +9,7 @@ import pytest
 
 from prep import workbook
 from prep.errors import HistoryWriteError
-from prep.history import SCHEMA, HistoryStore, Schema
+from prep.store.history import SCHEMA, HistoryStore, Schema
 from prep.widgets import QuestionCard
 
 # The first format, and a later one that adds two columns after the others.

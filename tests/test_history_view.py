@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prep import history_format
-from prep.history import SCHEMA, HistoryStore, Schema
+from prep.store import history_format
+from prep.store.history import SCHEMA, HistoryStore, Schema
 
-history_module = importlib.import_module("prep.history")  # `prep.history` is also a function
+history_module = importlib.import_module("prep.store.history")
 
 T0 = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
 FIGURES = {"coverage": "0.50", "word_count": "3", "fillers_per_100": "0.0", "star_elements": ""}
@@ -51,7 +51,7 @@ def other_process_saves(path, *answers):
     script = textwrap.dedent(
         """
         import sys
-        from prep.history import HistoryStore
+        from prep.store.history import HistoryStore
         store = HistoryStore(sys.argv[1])
         for answer in sys.argv[2:]:
             store.record("past-role", answer, extra={"coverage": "0.25"})

@@ -11,10 +11,10 @@ import pytest
 from IPython.lib.pretty import pretty
 
 import prep
-from prep import backups as backups_module
-from prep import integrity
-from prep.history import COLUMNS, SCHEMA, HistoryStore, Schema
-from prep.integrity import CHECK_COLUMN, Change
+from prep.store import backups as backups_module
+from prep.store import integrity
+from prep.store.history import COLUMNS, SCHEMA, HistoryStore, Schema
+from prep.store.integrity import CHECK_COLUMN, Change
 
 T0 = datetime(2026, 11, 24, 14, 3, 12, tzinfo=timezone.utc)
 FIGURES = {"coverage": "0.50", "word_count": "12", "fillers_per_100": "0.0", "star_elements": ""}
@@ -328,7 +328,7 @@ def test_columns_in_the_check_are_the_schema_columns_before_it():
 
 KILLER = r"""
 import os, shutil, signal, sys, json
-from prep.history import HistoryStore
+from prep.store.history import HistoryStore
 
 source, action, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 outcomes = []

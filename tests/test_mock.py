@@ -11,7 +11,7 @@ import pytest
 import prep
 from prep import workbook
 from prep.errors import HistoryWriteError
-from prep.history import HistoryStore
+from prep.store.history import HistoryStore
 from prep.widgets.mock_view import MockInterview, countdown_text
 
 

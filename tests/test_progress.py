@@ -10,8 +10,7 @@ import pytest
 
 import prep
 from prep import workbook
-from prep.history import HistoryReport, HistoryStore, Problem, empty_frame
-from prep.progress import (
+from prep.insight.progress import (
     DEFAULT_WEEKLY_GOAL,
     figures,
     habit,
@@ -20,6 +19,7 @@ from prep.progress import (
     summarise,
     weekly_goal,
 )
+from prep.store.history import HistoryReport, HistoryStore, Problem, empty_frame
 from prep.widgets import ProgressView
 
 UTC = timezone.utc
@@ -239,7 +239,7 @@ def test_charts_are_transparent_for_dark_themes(tmp_path):
 def test_answer_length_uses_the_saved_word_count_and_counts_older_rows(
     tmp_path, content, monkeypatch
 ):
-    module = importlib.import_module("prep.progress")  # prep.progress is also a function
+    module = importlib.import_module("prep.insight.progress")
     counted = []
     real = module.word_count
     monkeypatch.setattr(module, "word_count", lambda text: counted.append(text) or real(text))

@@ -16,8 +16,7 @@ from synthetic import typed_history
 
 import prep
 from prep import workbook
-from prep.history import HistoryReport, HistoryStore, empty_frame
-from prep.progress import (
+from prep.insight.progress import (
     TREND_BUCKETS,
     figures,
     most_improved,
@@ -26,6 +25,7 @@ from prep.progress import (
     summarise,
     trend_points,
 )
+from prep.store.history import HistoryReport, HistoryStore, empty_frame
 from prep.widgets import ProgressView, _common
 from prep.widgets.cohort_view import CohortView
 from prep.widgets.progress_view import days_ago, sparkline
@@ -394,7 +394,10 @@ def test_progress_with_files_or_a_folder_compares_learners(data_dir, tmp_path):
         for n in range(answers):
             store.record("past-role", f"answer {n}", confidence=3)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    for view in (prep.progress(folder), prep.progress([folder / "ana.csv", folder / "ben.csv"])):
+    for view in (
+        prep.progress(folder),
+        prep.progress([folder / "ana.csv", folder / "ben.csv"]),
+    ):
         assert isinstance(view, CohortView)
         assert view.status.text.startswith("2 learners, 3 answers saved")
     assert isinstance(prep.progress(), ProgressView)

@@ -9,8 +9,8 @@ import pytest
 from fsrs import Card, Rating
 
 import prep
-from prep.history import HistoryStore
-from prep.schedule import CardState, next_up, pick_for_mock, rating_for, replay
+from prep.practice.schedule import CardState, next_up, pick_for_mock, rating_for, replay
+from prep.store.history import HistoryStore
 from prep.widgets.next_up_view import next_up_html
 
 UTC = timezone.utc
@@ -259,7 +259,7 @@ def _fresh_session():
 
 
 def _spy_adds(monkeypatch):
-    from prep import schedule
+    from prep.practice import schedule
 
     added = []
     real_add = schedule.Replay.add
@@ -279,7 +279,8 @@ def _save_days(history, answers):
 
 
 def test_a_new_session_starts_from_the_saved_replay(data_dir, monkeypatch):
-    from prep import replay_cache, workbook
+    from prep import workbook
+    from prep.practice import replay_cache
 
     _save_days(workbook.store(), [("past-role", 2), ("five-years", 4), ("past-role", 5)])
     workbook._schedule(T0)
@@ -313,7 +314,8 @@ def test_a_saved_replay_whose_rows_changed_is_not_used(data_dir, monkeypatch):
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 99}', b"[1, 2]"])
 def test_a_damaged_saved_replay_costs_only_a_full_replay(data_dir, monkeypatch, damage):
-    from prep import replay_cache, workbook
+    from prep import workbook
+    from prep.practice import replay_cache
 
     _save_days(workbook.store(), [("past-role", 2), ("five-years", 4)])
     workbook._schedule(T0)

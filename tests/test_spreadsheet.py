@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from prep.errors import HistoryEncodingError, HistoryWriteError
-from prep.history import HistoryStore
+from prep.store.history import HistoryStore
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 if SOFFICE is None:

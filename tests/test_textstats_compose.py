@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from prep.compose import compose_follow_up_email, parse_interviewers
-from prep.textstats import format_duration, length_summary, speaking_seconds, word_count
+from prep.coach.compose import compose_follow_up_email, parse_interviewers
+from prep.coach.textstats import format_duration, length_summary, speaking_seconds, word_count
 
 
 @pytest.mark.parametrize(

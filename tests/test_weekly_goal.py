@@ -10,11 +10,16 @@ import yaml
 
 import prep
 from prep import workbook
-from prep.content import load_content
+from prep.content.loader import load_content
 from prep.errors import ContentError
-from prep.history import HistoryStore
+from prep.insight.progress import (
+    DEFAULT_WEEKLY_GOAL,
+    WEEKLY_GOAL_DAYS,
+    WEEKLY_GOAL_ITEM,
+    weekly_goal,
+)
 from prep.models import NumberRule
-from prep.progress import DEFAULT_WEEKLY_GOAL, WEEKLY_GOAL_DAYS, WEEKLY_GOAL_ITEM, weekly_goal
+from prep.store.history import HistoryStore
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MESSAGE = (

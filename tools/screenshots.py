@@ -205,10 +205,10 @@ def seed_history(data_dir: Path, now: datetime | None = None) -> Path:
 
     Question attempts carry the coach's figures, as a card would record them.
     """
-    from prep.coach import analyse
-    from prep.content import load_content
-    from prep.history import HistoryStore
+    from prep.coach.analysis import analyse
+    from prep.content.loader import load_content
     from prep.models import Question
+    from prep.store.history import HistoryStore
 
     content = load_content(ROOT / "data")
 

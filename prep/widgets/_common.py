@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
-from ..coach import Feedback, Lexicon, analyse
-from ..drafts import Debouncer, DraftStore
+from ..coach.analysis import Feedback, Lexicon, analyse
+from ..coach.textstats import format_duration
 from ..errors import DraftError, HistoryError
-from ..history import HistoryStore
 from ..models import Attempt, Question
-from ..textstats import format_duration
+from ..store.drafts import Debouncer, DraftStore
+from ..store.history import HistoryStore
 
 log = logging.getLogger("prep")
 LOCALTIME = "/etc/localtime"

@@ -10,7 +10,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..cohort import (
+from ..content.loader import Content
+from ..errors import HistoryError
+from ..insight.cohort import (
     MAX_LEARNERS_AS_LINES,
     CohortSummary,
     chart_coverage_by_question,
@@ -18,10 +20,8 @@ from ..cohort import (
     compare_learners,
     read_history,
 )
-from ..content import Content
-from ..errors import HistoryError
-from ..history import HistoryReport, empty_frame
-from ..progress import png_bytes
+from ..insight.progress import png_bytes
+from ..store.history import HistoryReport, empty_frame
 from ._common import BugLog, Status, clause, esc, guarded, local_tz, plural_s, problem_list_html
 
 _CELL = "padding:2px 10px"

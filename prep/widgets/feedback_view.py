@@ -5,8 +5,8 @@ Every judgement shows why (the phrases heard), and every piece of text is escape
 
 from __future__ import annotations
 
-from ..coach import STAR_ELEMENTS, Comparison, Feedback, Lexicon
-from ..textstats import format_duration
+from ..coach.analysis import STAR_ELEMENTS, Comparison, Feedback, Lexicon
+from ..coach.textstats import format_duration
 from ._common import esc
 
 FILLERS_HIGH = 3.0  # per 100 words: above this, suggest cutting some

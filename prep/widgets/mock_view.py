@@ -15,11 +15,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..coach import Feedback, Lexicon
-from ..drafts import DraftStore
-from ..history import HistoryStore
+from ..coach.analysis import Feedback, Lexicon
+from ..coach.textstats import format_duration
 from ..models import Attempt, Question
-from ..textstats import format_duration
+from ..store.drafts import DraftStore
+from ..store.history import HistoryStore
 from ._common import (
     CONFIDENCE_DRAFT,
     Autosave,

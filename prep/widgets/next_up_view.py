@@ -7,7 +7,7 @@ from datetime import tzinfo
 
 import ipywidgets as widgets
 
-from ..schedule import NextItem
+from ..practice.schedule import NextItem
 from ._common import BugLog, Status, esc, guarded, local_time
 
 _BADGES = {

@@ -8,10 +8,10 @@ from datetime import date, datetime, tzinfo
 import ipywidgets as widgets
 import pandas as pd
 
-from ..content import Content
+from ..content.loader import Content
 from ..errors import HistoryError
-from ..history import HistoryReport
-from ..progress import Spot, Summary, figures, png_bytes, summarise
+from ..insight.progress import Spot, Summary, figures, png_bytes, summarise
+from ..store.history import HistoryReport
 from ._common import BugLog, Status, esc, guarded, local_tz, plural_s, problem_list_html
 
 EMPTY_MESSAGE = (

@@ -8,11 +8,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..coach import Feedback, Lexicon, analyse, compare
-from ..drafts import DraftStore
-from ..history import SPREADSHEET_CELL_LIMIT, HistoryStore
+from ..coach.analysis import Feedback, Lexicon, analyse, compare
+from ..coach.textstats import format_duration, length_summary, word_count
 from ..models import Attempt, Question
-from ..textstats import format_duration, length_summary, word_count
+from ..store.drafts import DraftStore
+from ..store.history import SPREADSHEET_CELL_LIMIT, HistoryStore
 from ._common import (
     CONFIDENCE_DRAFT,
     Autosave,

@@ -9,11 +9,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..compose import compose_follow_up_email
-from ..drafts import DraftStore
+from ..coach.compose import compose_follow_up_email
 from ..errors import HistoryError
-from ..history import HistoryStore
 from ..models import Attempt, ChecklistItem, Prompt, Tip
+from ..store.drafts import DraftStore
+from ..store.history import HistoryStore
 from ._common import Autosave, BugLog, Status, bullets, clause, draft_time, esc, guarded, local_time
 
 HAND_EDITED = (

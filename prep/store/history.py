@@ -35,9 +35,10 @@ import filelock
 import numpy as np
 import pandas as pd
 
+from ..errors import HistoryEncodingError, HistoryError, HistoryLockedError, HistoryWriteError
+from ..models import Attempt
 from . import integrity
 from .backups import Backups
-from .errors import HistoryEncodingError, HistoryError, HistoryLockedError, HistoryWriteError
 from .history_format import (
     _LINE_END,
     _TORN,
@@ -67,7 +68,6 @@ from .history_format import (
     parse_text,
 )
 from .integrity import CHECK_COLUMN, Change
-from .models import Attempt
 from .safe_io import atomic_write, explain_os_error
 
 # the format's names, for the modules and tests that know the history by this module

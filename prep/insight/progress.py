@@ -18,8 +18,8 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from .content import Content
-from .textstats import word_count
+from ..coach.textstats import word_count
+from ..content.loader import Content
 
 DEFAULT_WEEKLY_GOAL = 3
 WEEKLY_GOAL_ITEM = "expert-advice/weekly-goal"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import filelock
 
-from .errors import DraftError
+from ..errors import DraftError
 from .history import atomic_write, explain_os_error, now_utc
 
 FORMAT = 1

@@ -21,10 +21,10 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .content import Content
-from .errors import HistoryError
-from .history import HistoryReport, HistoryStore
-from .paths import BACKUPS_DIRNAME, HISTORY_FILENAME
+from ..content.loader import Content
+from ..errors import HistoryError
+from ..paths import BACKUPS_DIRNAME, HISTORY_FILENAME
+from ..store.history import HistoryReport, HistoryStore
 from .progress import _FACE, _date_axis, _figure, summarise
 
 HISTORY_STEM = Path(HISTORY_FILENAME).stem

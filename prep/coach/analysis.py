@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .models import Question, TalkingPoint
+from ..models import Question, TalkingPoint
 from .textstats import speaking_seconds, word_count
 
 STAR_ELEMENTS = ("situation", "task", "action", "result")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import HistoryWriteError
+from ..errors import HistoryWriteError
 from .history import HistoryStore, atomic_write, explain_os_error
 
 # Spreadsheet programs run a cell starting with these as a formula (OWASP "CSV Injection").

@@ -26,12 +26,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .coach import STAR_ELEMENTS, Feedback, analyse
-from .content import Content
-from .errors import AnswerBookError
-from .history import HistoryStore, atomic_write, attempts_from_frame, explain_os_error, now_utc
-from .models import Attempt, Question
-from .textstats import format_duration
+from ..coach.analysis import STAR_ELEMENTS, Feedback, analyse
+from ..coach.textstats import format_duration
+from ..content.loader import Content
+from ..errors import AnswerBookError
+from ..models import Attempt, Question
+from ..store.history import (
+    HistoryStore,
+    atomic_write,
+    attempts_from_frame,
+    explain_os_error,
+    now_utc,
+)
 
 BEST = "best"
 LATEST = "latest"

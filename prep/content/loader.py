@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 
-from . import paths
-from .coach import STAR_ELEMENTS, Lexicon, signal_problem
-from .compose import EMAIL_FIELDS
-from .errors import ContentError, UnknownItemError
-from .models import (
+from .. import paths
+from ..coach.analysis import STAR_ELEMENTS, Lexicon, signal_problem
+from ..coach.compose import EMAIL_FIELDS
+from ..errors import ContentError, UnknownItemError
+from ..models import (
     COMPOSED_DRAFT_ID,
     ChecklistItem,
     Item,

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import HistoryEncodingError, HistoryWriteError
+from ..models import Attempt
 from . import integrity
-from .errors import HistoryEncodingError, HistoryWriteError
 from .integrity import CHECK_COLUMN, Change
-from .models import Attempt
 
 
 @dataclass(frozen=True)
