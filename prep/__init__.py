@@ -17,6 +17,7 @@ from .workbook import (
     questions,
     repair_history,
     tips,
+    topics,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "questions",
     "repair_history",
     "tips",
+    "topics",
 ]
 
 

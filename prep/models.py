@@ -29,8 +29,23 @@ class Question:
     example_outline: tuple[str, ...]
     target_seconds: tuple[int, int]
     source: str = ""
+    topic: str = "background"  # a Topic id: the article's four are "background"
+    level: str | None = None  # "junior", "mid" or "senior"; None: asked at every level
+    own: bool = False  # written by the learner (in their data folder), not shipped
 
     kind = "question"
+
+
+LEVELS = ("junior", "mid", "senior")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A group of questions with its own page: "HTTP and REST API design", say."""
+
+    id: str
+    title: str
+    summary: str = ""
 
 
 @dataclass(frozen=True)

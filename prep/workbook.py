@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -13,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .content.loader import CONTENT_FILES, LEXICON_FILE, Content, load_content
+from .content.loader import Content, content_stamp, load_content
 from .errors import PrepError
 from .insight import answer_book, cohort
-from .models import Question, Tip
+from .models import LEVELS, Question, Tip
 from .practice import replay_cache
 from .practice.schedule import NextItem, Replay, pick_for_mock
 from .practice.schedule import next_up as rank_next
@@ -46,11 +47,7 @@ def content() -> Content:
     """Load the content files, again only when one of them changed on disk."""
     global _content
     folder = paths.content_dir()
-    stamp = tuple(
-        (name, (folder / name).stat().st_mtime_ns if (folder / name).exists() else None)
-        for name in (*CONTENT_FILES, LEXICON_FILE)
-    )
-    key = (str(folder), stamp)
+    key = (str(folder), content_stamp(folder))
     if _content is None or _content[0] != key:
         _content = (key, load_content(folder))
     return _content[1]
@@ -130,9 +127,27 @@ def _show_read_problems(card_widget: QuestionCard | TipCard, report: HistoryRepo
     status.show("error" if report.error else "warn", f"{summary}{earlier}")
 
 
-def questions() -> list[Question]:
-    """The interview questions, in workbook order."""
-    return list(content().questions)
+def questions(topic: str | None = None, level: str | None = None) -> list[Question]:
+    """The interview questions in workbook order, each with its `.topic` and `.level`.
+
+    `topic="databases"` keeps one topic (`prep.topics()` lists them); `level="mid"` keeps
+    one level (`junior`, `mid`, `senior`) and the questions asked at every level.
+    """
+    return QuestionList(content().select(topic=topic, level=level))
+
+
+def topics() -> list[TopicCount]:
+    """The topics in workbook order, each with how many questions it has at each level."""
+    data = content()
+    return TopicList(
+        TopicCount(
+            topic.id,
+            topic.title,
+            len(mine := data.select(topic=topic.id)),
+            {level: sum(q.level == level for q in mine) for level in LEVELS},
+        )
+        for topic in data.topics
+    )
 
 
 def tips() -> list[Tip]:
@@ -166,6 +181,39 @@ def history_problems() -> list[str]:
     """
     history_store = store()
     return Listed(history_store.describe(history_store.read()))
+
+
+class QuestionList(list):
+    """Questions that a notebook shows one a line, with id, level and title."""
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        if not self:
+            printer.text("No questions match.")
+            return
+        width = max(len(q.id) for q in self)
+        printer.text("\n".join(f"{q.id:<{width}}  {q.level or 'any':<6}  {q.title}" for q in self))
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    """A topic and how many questions it has: `levels` counts them by level."""
+
+    id: str
+    title: str
+    questions: int
+    levels: dict[str, int]
+
+
+class TopicList(list):
+    """Topics that a notebook shows as a small table: id, title, questions by level."""
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        width = max((len(t.id) for t in self), default=0)
+        lines = [f"{'topic':<{width}}  questions  junior  mid  senior  title"]
+        for t in self:
+            j, m, s = (t.levels.get(level, 0) for level in LEVELS)
+            lines.append(f"{t.id:<{width}}  {t.questions:>9}  {j:>6}  {m:>3}  {s:>6}  {t.title}")
+        printer.text("\n".join(lines))
 
 
 class PrintedPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath

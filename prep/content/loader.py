@@ -1,4 +1,8 @@
-"""Load and validate the content files under `data/` (questions, tips, guides).
+"""Load and validate the content files under `data/` (questions, tips, guides, the bank).
+
+The article's four questions are in `questions.yaml`; the question bank is one file per
+topic in `questions/` (`questions/http-apis.yaml`, ...), in the order `questions/index.yaml`
+gives, then any other topic file by name, so a new topic file needs no other change.
 
 The files are YAML read with `yaml.safe_load`, so they are data and never code. Every
 problem raises `ContentError` naming the file, the item and the field, because a typo in
@@ -7,6 +11,7 @@ a hand-edited file should point straight at the line to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +26,7 @@ from ..coach.compose import EMAIL_FIELDS
 from ..errors import ContentError, UnknownItemError
 from ..models import (
     COMPOSED_DRAFT_ID,
+    LEVELS,
     ChecklistItem,
     Item,
     NumberRule,
@@ -28,6 +34,7 @@ from ..models import (
     Question,
     TalkingPoint,
     Tip,
+    Topic,
 )
 
 SCHEMA_VERSION = 1
@@ -38,6 +45,14 @@ COMPOSERS = ("follow-up-email",)
 # file name -> the list key inside it; the order here is the workbook's order within a kind
 CONTENT_FILES = {"questions.yaml": "questions", "tips.yaml": "tips", "guides.yaml": "guides"}
 LEXICON_FILE = "coach.yaml"
+BANK_DIR = "questions"  # the question bank: one YAML file per topic
+BANK_INDEX = "index.yaml"  # the order of the topic files, and nothing else
+ARTICLE_TOPIC = Topic(
+    "background",
+    "Your background and plans",
+    "The article's four questions: how you started, your role in past projects, the "
+    "limits of a language you know, and where you see yourself in five years.",
+)
 
 
 @dataclass(frozen=True)
@@ -48,9 +63,33 @@ class Content:
     tips: tuple[Tip, ...]
     guides: tuple[Tip, ...]
     lexicon: Lexicon = field(default_factory=Lexicon)
+    topics: tuple[Topic, ...] = (ARTICLE_TOPIC,)
 
     def items(self) -> tuple[Item, ...]:
         return (*self.questions, *self.tips, *self.guides)
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        known = ", ".join(t.id for t in self.topics)
+        raise UnknownItemError(f"There is no topic {topic_id!r}. Known topics: {known}.")
+
+    def select(self, topic: str | None = None, level: str | None = None) -> tuple[Question, ...]:
+        """The questions of one topic and/or level, in workbook order.
+
+        `level` keeps the questions at that level and those asked at every level (the
+        article's four, and own questions without one).
+        """
+        if topic is not None:
+            self.topic(topic)  # an unknown topic is an error, not an empty list
+        if level is not None and level not in LEVELS:
+            raise UnknownItemError(f"There is no level {level!r}. Levels are {', '.join(LEVELS)}.")
+        return tuple(
+            q
+            for q in self.questions
+            if (topic is None or q.topic == topic) and (level is None or q.level in (None, level))
+        )
 
     def get(self, item_id: str) -> Item:
         for item in self.items():
@@ -230,6 +269,16 @@ def _checklist_item(r: _Reader) -> ChecklistItem:
     return ChecklistItem(id=r.identifier(), label=r.text("label"))
 
 
+def _level(r: _Reader) -> str | None:
+    r.used.add("level")
+    value = r.data.get("level")
+    if value is None:
+        return None
+    if value not in LEVELS:
+        r.fail("level", f"must be one of {', '.join(LEVELS)}; found {value!r}")
+    return value
+
+
 def _question(r: _Reader) -> Question:
     qid = r.identifier()
     r.item = qid
@@ -248,6 +297,7 @@ def _question(r: _Reader) -> Question:
         example_outline=r.texts("example_outline"),
         target_seconds=(target[0], target[1]),
         source=r.text("source", required=False),
+        level=_level(r),
     )
 
 
@@ -307,10 +357,13 @@ def _read_yaml(path: Path) -> _Reader:
 
 def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tuple:
     """Parse one content file into records; raise ContentError naming what is wrong."""
-    name = path.name
     top = _read_yaml(path)
     entries = top.list(list_key)
     top.done()
+    return _records(path.name, entries, build)
+
+
+def _records(name: str, entries: list, build: Callable[[_Reader], Any]) -> tuple:
     out = []
     for n, entry in enumerate(entries, 1):
         label = entry.get("id") if isinstance(entry, dict) else None
@@ -318,6 +371,44 @@ def parse_file(path: Path, list_key: str, build: Callable[[_Reader], Any]) -> tu
         out.append(build(reader))
         reader.done()
     return tuple(out)
+
+
+def bank_files(folder: Path) -> list[Path]:
+    """The bank's topic files in workbook order: the index's order, then the rest by name."""
+    bank = folder / BANK_DIR
+    if not bank.is_dir():
+        return []
+    files = {p.stem: p for p in bank.glob("*.yaml") if p.name != BANK_INDEX}
+    order: list[str] = []
+    if (bank / BANK_INDEX).exists():
+        top = _read_yaml(bank / BANK_INDEX)
+        order = list(top.texts("order"))
+        top.done()
+        for name in order:
+            if name not in files:
+                top.fail("order", f"names {name!r}, but there is no {BANK_DIR}/{name}.yaml")
+    return [files[n] for n in order] + [files[n] for n in sorted(files) if n not in order]
+
+
+def parse_topic_file(path: Path) -> tuple[Topic, tuple[Question, ...]]:
+    """One bank file: the topic it describes and its questions, each tagged with the topic."""
+    name = f"{BANK_DIR}/{path.name}"
+    top = _read_yaml(path)
+    top.file = name
+    topic_id = top.identifier("topic")
+    if topic_id != path.stem:
+        top.fail("topic", f"must match the file name ({path.stem!r}), found {topic_id!r}")
+    topic = Topic(topic_id, top.text("title"), top.text("summary", required=False))
+    entries = top.list("questions")
+    top.done()
+    questions = []
+    for question in _records(name, entries, _question):
+        if question.level is None:
+            raise ContentError(
+                name, question.id, "level", f"is missing (one of {', '.join(LEVELS)})"
+            )
+        questions.append(dataclasses.replace(question, topic=topic_id))
+    return topic, tuple(questions)
 
 
 def lexicon_path(folder: Path) -> Path:
@@ -376,13 +467,36 @@ def load_content(folder: Path) -> Content:
     parsed = {
         key: parse_file(folder / name, key, builders[key]) for name, key in CONTENT_FILES.items()
     }
-    _check_unique((name, parsed[key]) for name, key in CONTENT_FILES.items())
+    for question in parsed["questions"]:
+        if question.level is not None:
+            raise ContentError(
+                "questions.yaml",
+                question.id,
+                "level",
+                "belongs in the bank: the article's questions are asked at every level",
+            )
+    topics, bank = [ARTICLE_TOPIC], []
+    for path in bank_files(folder):
+        topic, questions = parse_topic_file(path)
+        topics.append(topic)
+        bank.append((f"{BANK_DIR}/{path.name}", questions))
+    _check_unique([*((name, parsed[key]) for name, key in CONTENT_FILES.items()), *bank])
     for tip in parsed["tips"]:
         if tip.kind != "tip":
             raise ContentError("tips.yaml", tip.id, "kind", "must be 'tip' in tips.yaml")
     return Content(
-        questions=parsed["questions"],
+        questions=parsed["questions"] + tuple(q for _, qs in bank for q in qs),
         tips=parsed["tips"],
         guides=parsed["guides"],
         lexicon=load_lexicon(lexicon_path(folder)),
+        topics=tuple(topics),
     )
+
+
+def content_stamp(folder: Path) -> tuple:
+    """What changes when any content file does: its names and modification times."""
+    files = [folder / name for name in (*CONTENT_FILES, LEXICON_FILE)]
+    bank = folder / BANK_DIR
+    if bank.is_dir():
+        files += sorted(bank.glob("*.yaml"))
+    return tuple((str(p), p.stat().st_mtime_ns if p.exists() else None) for p in files)
