@@ -22,7 +22,7 @@ def edit(folder: Path, name: str, change) -> None:
 
 def test_real_content_is_in_the_articles_order():
     content = load_content(DATA)
-    assert [q.id for q in content.questions] == [
+    assert [q.id for q in content.questions if q.topic == "background"] == [
         "first-involved",
         "past-role",
         "language-limits",
