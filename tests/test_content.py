@@ -39,7 +39,7 @@ def test_real_content_is_in_the_articles_order():
 
 def test_every_question_has_what_the_card_shows():
     for question in load_content(DATA).questions:
-        assert question.prompt.endswith("?")
+        assert question.prompt.endswith(("?", "."))  # a question or "Walk me through ..."
         assert question.why_asked and question.pitfalls and question.example_outline
         assert len(question.talking_points) >= 4
         low, high = question.target_seconds
