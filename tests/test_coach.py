@@ -9,8 +9,19 @@ import pytest
 import yaml
 
 import prep
-from prep.coach.analysis import Tokens, analyse, compare, count_phrases, matches, word_diff
+from prep.coach.analysis import (
+    Tokens,
+    analyse,
+    compare,
+    count_phrases,
+    matches,
+    signal_problem,
+    word_diff,
+)
+from prep.coach.words import key
 from prep.content.loader import load_content
+from prep.models import TalkingPoint
+from prep.widgets.feedback_view import feedback_html
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = load_content(ROOT / "data")
@@ -367,3 +378,174 @@ def test_a_real_answer_gone_worse_names_every_regression():
     assert any(t.startswith("no longer covers: ") for t in regressed)
     assert any(t.startswith("more fillers") for t in regressed)
     assert any(t.startswith("STAR: lost") for t in regressed)
+
+
+# ---- word forms: talking-point signals match inflections -------------------------------
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("cache", "cached", "caching", "caches"),
+        ("index", "indexes", "indices", "indexed"),
+        ("idempotent", "idempotency", "idempotence"),
+        ("queue", "queued", "queues", "queuing"),
+        ("retry", "retries", "retried", "retrying"),
+        ("shard", "shards", "sharding", "sharded"),
+        ("trade-off", "trade-offs"),
+    ],
+)
+def test_inflections_share_one_key(forms):
+    assert len({key(word) for word in forms}) == 1, {word: key(word) for word in forms}
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("organ", "organization"),
+        ("general", "generate"),
+        ("went", "go"),  # a dictionary says same lemma; a learner says another word
+        ("was", "be"),
+        ("better", "good"),
+        ("don't", "do"),
+        ("node.js", "node"),
+        ("c#", "c"),
+    ],
+)
+def test_different_words_keep_different_keys(one, other):
+    assert key(one) != key(other)
+
+
+def _question(*signals, target=(60, 120)):
+    point = TalkingPoint(id="point", text="The point.", signals=signals)
+    return dataclasses.replace(
+        CONTENT.get("past-role"), talking_points=(point,), target_seconds=target
+    )
+
+
+def test_a_signal_finds_the_learners_word_form_and_shows_it():
+    question = _question("cache invalidation", "idempotent", "~index", "~retry")
+    for answer, heard in [
+        (
+            "We had to invalidate cached pages: caching invalidation was the hard part.",
+            ("caching invalidation",),
+        ),
+        ("PUT is idempotency-safe? No: PUT requests are idempotent by design.", ("idempotent",)),
+        ("Retries were safe because of idempotency.", ("idempotency", "retries")),
+        ("Two indices, and the retries went away.", ("indices", "retries")),
+    ]:
+        point = analyse(answer, question, LEX).points[0]
+        assert point.covered and point.matched == heard, (answer, point)
+
+
+def test_a_prefix_signal_still_matches_the_word_as_written():
+    question = _question("shipped*")
+    assert analyse("We shipped it in May.", question, LEX).points[0].covered
+    assert not analyse("The shipping API was slow.", question, LEX).points[0].covered
+    assert not analyse("We ship weekly.", question, LEX).points[0].covered
+
+
+def test_new_false_friends_of_stems_do_not_match():
+    question = _question("organ", "general")
+    assert not analyse("Our organization generates reports.", question, LEX).points[0].covered
+    assert analyse("The general rule: no organ donors.", question, LEX).points[0].matched == (
+        "general",
+        "organ",
+    )
+
+
+def test_the_word_lists_match_words_as_written():
+    """Fillers, STAR markers: "basic" is no filler, "I build" (habit) no STAR action."""
+    feedback = coach("past-role", "I build basic services and I wrote a basic tool.")
+    assert feedback.fillers == {}
+    assert feedback.star["action"] == ("i wrote",)
+
+
+# ---- misreadings found by a new user ----------------------------------------------------
+
+
+def test_kind_of_after_a_determiner_names_a_kind_and_is_no_hedge():
+    assert coach("first-involved", "I like that kind of invisible work.").fillers == {}
+    for phrase in ("what kind of database", "the sort of bug", "a kind of queue", "any kind of"):
+        assert coach("first-involved", f"We argued about {phrase} it was.").fillers == {}
+
+
+def test_kind_of_before_an_adjective_is_still_a_hedge():
+    feedback = coach("first-involved", "It was kind of slow, and sort of fragile. Kind of.")
+    assert feedback.fillers == {"kind of": 2, "sort of": 1}
+
+
+def test_ended_up_doing_something_is_not_a_result():
+    feedback = coach("past-role", "I ended up reading the docs for a week.")
+    assert feedback.star["result"] == ()
+    result = coach("past-role", "We ended up with a 40% drop. It ended up twice as fast.")
+    assert result.star["result"] == ("ended up with", "ended up twice")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "At fourteen I finally wrote my first Python script to rename my photos.",
+        "I left accounting and wrote my first Python script.",
+        "Wrote my first Python script at school, a dice game.",
+    ],
+)
+def test_writing_a_first_script_is_a_star_action(answer):
+    assert coach("first-involved", answer).star["action"]
+
+
+def test_my_task_was_credits_ownership_and_the_star_task():
+    feedback = coach("past-role", "My task was to build the billing API for the shop.")
+    assert "own-role" in covered(feedback)
+    assert next(p for p in feedback.points if p.id == "own-role").matched == ("my task",)
+    assert feedback.star["task"] == ("my task",)
+
+
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ("We used Grafana and Go for the service.", ("Go", "grafana")),
+        ("The API is in Go and the dashboards are in Grafana.", ("Go", "grafana")),
+        ("I write golang every day.", ("Go",)),
+        ("The team picked Go, then Postgres.", ("Go", "postgres")),
+        ("Go ahead, I said. We had to go to the store.", ()),
+        ("Let's go and see what breaks.\nGo home early.", ()),
+    ],
+)
+def test_grafana_and_go_are_technologies_and_go_the_verb_is_not(answer, named):
+    feedback = coach("past-role", answer)
+    assert feedback.technologies == named
+    assert ("tech-stack" in covered(feedback)) == bool(named)
+
+
+def test_a_far_too_short_answer_says_how_far():
+    answer = " ".join(["word"] * 23)
+    feedback = coach("past-role", answer)  # target 1:30-3:00
+    assert feedback.length_advice == "far too short: add about 80 s (some 190 words)"
+    html = feedback_html(feedback, LEX)
+    assert "about 0:10 spoken against a 1:30–3:00 target — far too short: add about 80 s" in html
+    assert "a little short" not in html
+
+
+def test_back_in_a_year_sets_the_scene_but_back_in_alone_does_not():
+    assert coach("past-role", "Back in 2019 our team was small.").star["situation"] == (
+        "back in 2019",
+        "our team was",
+    )
+    assert coach("past-role", "I went back in and fixed it.").star["situation"] == ()
+
+
+@pytest.mark.parametrize(
+    ("signal", "problem"),
+    [
+        ("kind of, except after that, this", None),
+        ("kind of, except after", "needs single words after 'except after'"),
+        ("kind of, except after that this", "needs single words after 'except after'"),
+        ("kind of, except that", "has a comma, which may only start 'except after w1, w2'"),
+        ("kind of except after that", "needs a comma before 'except after'"),
+        ("well, actually", "has a comma"),
+    ],
+)
+def test_except_after_is_checked(signal, problem):
+    found = signal_problem(signal)
+    assert (found is None) if problem is None else found.startswith(problem), found

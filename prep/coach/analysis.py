@@ -1,16 +1,25 @@
 """The answer coach: offline, deterministic feedback on one answer. Pure functions.
 
 `analyse(answer, question, lexicon)` finds which talking points the answer covers (by the
-signal phrases in `data/questions.yaml`), which STAR elements it has, and how it would
+signal phrases in the question files), which STAR elements it has, and how it would
 sound (length against the target, filler and hedge words, repeated words, "I" against
 "we", technologies named). `compare(...)` says what changed since the last attempt.
-Every judgement carries the phrases that triggered it, so the learner can disagree, and
-every word list lives in `data/coach.yaml`, so the learner can extend it.
+Every judgement carries the learner's own words that triggered it, so the learner can
+disagree, and every word list lives in `data/coach.yaml`, so the learner can extend it.
 
 A signal is a short phrase of tokens: `word` matches that word, `word*` any word starting
 so, `*` any one word, `#` any number ("3", "40", "two", "half") and `@tech` any one-word
 technology from the lexicon. A phrase starting with `~` is weak: on its own it is not
-enough, two different weak phrases (or one ordinary one) are.
+enough, two different weak phrases (or one ordinary one) are. A phrase may end with
+`, except after w1, w2`: then it does not count right after one of those words ("kind
+of, except after that" hedges in "it was kind of slow", not in "that kind of work").
+
+Talking-point signals match inflections: a plain word matches every answer word with the
+same key (`words.key`: "cache" matches "cached", "caching", "caches"; "index" matches
+"indexes", "indices"), while `word*` stays a prefix of the word as written. The lists in
+`coach.yaml` (fillers, hedges, STAR markers, technologies) match words as written,
+because there the form is the point: "basically" is a filler and "basic" is not, "I
+built" tells a story and "I build" does not.
 """
 
 from __future__ import annotations
@@ -23,7 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..models import Question, TalkingPoint
-from .textstats import speaking_seconds, word_count
+from .textstats import length_advice, speaking_seconds, word_count
+from .words import key
 
 STAR_ELEMENTS = ("situation", "task", "action", "result")
 WEAK = "~"  # a weak signal: two different weak ones (or one strong) cover a point
@@ -65,6 +75,7 @@ _TOKEN = re.compile(r"[^\W_][\w+#]*(?:['.\-][\w+#]+)*")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*(?:k|m|x|ms|s|h)?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _SIGNAL_TOKEN = re.compile(r"^(?:\.?[^\W_][\w+#'.\-]*\*?|\*|#|@tech)$")
+_EXCEPT = "except after"
 I_WORDS = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "mine", "myself"})
 WE_WORDS = frozenset({"we", "we're", "we've", "we'd", "we'll", "us", "our", "ours", "ourselves"})
 
@@ -90,22 +101,50 @@ class Lexicon:
 
     @functools.cached_property
     def tech_words(self) -> frozenset[str]:
-        """One-word technology signals: what `@tech` in a signal phrase matches."""
-        words = {name.lower().lstrip(".") for name, _ in self.technologies}
-        words |= {s.lstrip(".") for _, signals in self.technologies for s in signals}
-        return frozenset(w for w in words if " " not in w and not w.endswith("*"))
+        """One-word technology signals: what `@tech` in a signal phrase matches.
+
+        Lowercase words match as written; a capitalised name ("Go") only where the
+        answer writes it so, and not as the first word of a sentence or line.
+        """
+        words = {s.lstrip(".") for _, signals in self.technologies for s in signals}
+        words = {w for w in words if " " not in w and not w.endswith("*")}
+        names = {_cased_name(name, signals) for name, signals in self.technologies}
+        return frozenset(words | (names - {None}))
+
+
+def _cased_name(name: str, signals: Iterable[str] = ()) -> str | None:
+    """The name a `Name: [signals]` entry matches by its capitals, if it has one."""
+    bare = name.lstrip(".")
+    if bare == bare.lower() or Tokens.of(bare).words != (bare.lower(),):
+        return None
+    return bare if bare.lower() not in {s.lstrip(".") for s in signals} else None
+
+
+def _split_except(signal: str) -> tuple[str, str | None]:
+    """("kind of", "a, the") from "kind of, except after a, the"; (phrase, None) without."""
+    phrase, comma, rest = signal.lower().removeprefix(WEAK).partition(",")
+    return phrase, rest.strip() if comma else None
 
 
 def signal_problem(signal: str) -> str | None:
     """Say what is wrong with a signal phrase, or None if it is usable."""
-    tokens = signal.lower().removeprefix(WEAK).split()
+    phrase, rest = _split_except(signal)
+    tokens = phrase.split()
     if not tokens:
         return "is empty"
+    if rest is None and _EXCEPT in phrase:
+        return f"needs a comma before {_EXCEPT!r}: 'kind of, except after that, this'"
     for token in tokens:
         if not _SIGNAL_TOKEN.match(token):
             return f"has {token!r}, which is not a word, a word*, *, # or @tech"
     if all(t in ("*", "#") for t in tokens):
         return "needs at least one real word"
+    if rest is not None:
+        if not rest.startswith(_EXCEPT):
+            return f"has a comma, which may only start '{_EXCEPT} w1, w2'"
+        words = [w.strip() for w in rest.removeprefix(_EXCEPT).split(",")]
+        if not all(len(w.split()) == 1 and _TOKEN.fullmatch(w) for w in words):
+            return f"needs single words after {_EXCEPT!r}, separated by commas"
     return None
 
 
@@ -114,104 +153,175 @@ def signal_problem(signal: str) -> str | None:
 
 @dataclass(frozen=True)
 class Tokens:
-    """An answer as lowercase word tokens, with an index for fast phrase lookup."""
+    """An answer as lowercase word tokens, with indexes for fast phrase lookup."""
 
     words: tuple[str, ...]
     positions: dict[str, tuple[int, ...]]
     sentences: tuple[int, ...] = ()  # the sentence each word is in, counted from 0
+    cased: tuple[str, ...] = ()  # each word as written
+    initial: tuple[bool, ...] = ()  # the word starts a sentence or a line
 
     @classmethod
     def of(cls, text: str) -> Tokens:
-        cleaned = text.lower().replace("’", "'").replace("%", " percent ")
-        words: list[str] = []
+        cleaned = text.replace("’", "'").replace("%", " percent ")
+        cased: list[str] = []
         sentences: list[int] = []
+        initial: list[bool] = []
         for number, sentence in enumerate(_SENTENCE_END.split(cleaned)):
-            found = [w.rstrip("'.-") for w in _TOKEN.findall(sentence)]
-            words += found
-            sentences += [number] * len(found)
-        positions: dict[str, list[int]] = {}
-        for index, word in enumerate(words):
-            positions.setdefault(word, []).append(index)
-        return cls(tuple(words), {w: tuple(p) for w, p in positions.items()}, tuple(sentences))
+            end = 0
+            for found in _TOKEN.finditer(sentence):
+                initial.append(end == 0 or "\n" in sentence[end : found.start()])
+                end = found.end()
+                cased.append(found.group().rstrip("'.-"))
+                sentences.append(number)
+        words = tuple(w.lower() for w in cased)
+        return cls(words, _index(words), tuple(sentences), tuple(cased), tuple(initial))
+
+    @functools.cached_property
+    def keys(self) -> tuple[str, ...]:
+        """Each word's matching key (`words.key`), for signals that match inflections."""
+        return tuple(map(key, self.words))
+
+    @functools.cached_property
+    def key_positions(self) -> dict[str, tuple[int, ...]]:
+        return _index(self.keys)
+
+
+def _index(words: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    positions: dict[str, list[int]] = {}
+    for index, word in enumerate(words):
+        positions.setdefault(word, []).append(index)
+    return {w: tuple(p) for w, p in positions.items()}
 
 
 def _is_number(word: str) -> bool:
     return bool(_NUMBER.match(word)) or word in NUMBER_WORDS
 
 
-def _token_matches(pattern: str, word: str, tech: frozenset[str] = frozenset()) -> bool:
-    if pattern == "*":
-        return True
-    if pattern == "#":
-        return _is_number(word)
-    if pattern == "@tech":
-        return word in tech
-    if pattern.endswith("*"):
-        return word.startswith(pattern[:-1])
-    return word == pattern
+# A compiled phrase is a tuple of (kind, text) pairs, plus the words it may not follow.
+_ANY, _NUM, _TECH, _PREFIX, _WORD, _KEY = "*", "#", "@tech", "prefix", "word", "key"
+_WILD = (_ANY, _NUM, _TECH)
 
 
-@functools.lru_cache(maxsize=8192)
-def _compile(signal: str) -> tuple[str, ...]:
-    out = []
-    for raw in signal.lower().removeprefix(WEAK).replace("’", "'").split():
-        if raw in ("*", "#", "@tech"):
-            out.append(raw)
+@dataclass(frozen=True)
+class _Pattern:
+    parts: tuple[tuple[str, str], ...]
+    not_after: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def anchor(self) -> int:
+        """The part to look up first: an exact word if there is one, else a prefix."""
+        exact = [i for i, (kind, _) in enumerate(self.parts) if kind in (_WORD, _KEY)]
+        fixed = [i for i, (kind, _) in enumerate(self.parts) if kind not in _WILD]
+        return (exact or fixed or [len(self.parts) - 1])[0]
+
+    @functools.cached_property
+    def others(self) -> tuple[tuple[int, str, str], ...]:
+        """(offset, kind, text) of every part but the anchor, checked once it is found."""
+        return tuple((k, *part) for k, part in enumerate(self.parts) if k != self.anchor)
+
+
+@functools.lru_cache(maxsize=32768)
+def _compile(signal: str, inflect: bool = False) -> _Pattern:
+    phrase, rest = _split_except(signal.replace("’", "'"))
+    parts = []
+    for raw in phrase.split():
+        if raw in _WILD:
+            parts.append((raw, raw))
             continue
-        prefix = raw.endswith("*")
-        word = raw.rstrip("*").strip('.,;:!?"()')
-        word = word.replace("%", "percent")
-        out.append(word + ("*" if prefix else ""))
-    return tuple(out)
+        word = raw.rstrip("*").strip('.,;:!?"()').replace("%", "percent")
+        if raw.endswith("*"):
+            parts.append((_PREFIX, word))
+        else:
+            parts.append((_KEY, key(word)) if inflect else (_WORD, word))
+    after = (rest or "").removeprefix(_EXCEPT).split(",")
+    return _Pattern(tuple(parts), frozenset(w.strip() for w in after if w.strip()))
 
 
-_WILD = ("*", "#", "@tech")
+def _at(tokens: Tokens, i: int, kind: str, text: str, tech: frozenset[str]) -> bool:
+    """Does the word at position `i` match one compiled token?"""
+    if kind == _WORD:
+        return tokens.words[i] == text
+    if kind == _KEY:
+        return tokens.keys[i] == text
+    if kind == _PREFIX:
+        return tokens.words[i].startswith(text)
+    if kind == _ANY:
+        return True
+    if kind == _NUM:
+        return _is_number(tokens.words[i])
+    # @tech: a lowercase technology as written, or a capitalised name such as "Go"
+    # written so and not where every word is capitalised
+    if tokens.words[i] in tech:
+        return True
+    return bool(tokens.cased) and tokens.cased[i] in tech and not tokens.initial[i]
 
 
 def _find(
-    tokens: Tokens, pattern: tuple[str, ...], tech: frozenset[str] = frozenset()
+    tokens: Tokens, pattern: _Pattern, tech: frozenset[str] = frozenset()
 ) -> list[tuple[int, int]]:
-    if not pattern:
+    parts = pattern.parts
+    if not parts:
         return []
-    # look up the most selective word: an exact one if there is one, else a prefix
-    exact = [i for i, p in enumerate(pattern) if p not in _WILD and not p.endswith("*")]
-    fixed = [i for i, p in enumerate(pattern) if p not in _WILD]
-    anchor = (exact or fixed or [len(pattern) - 1])[0]
-    first = pattern[anchor]
-    if first.endswith("*") or first in _WILD:
-        starts = [
-            i for w, ps in tokens.positions.items() if _token_matches(first, w, tech) for i in ps
-        ]
+    anchor = pattern.anchor
+    kind, text = parts[anchor]
+    if kind == _WORD:
+        starts: Iterable[int] = tokens.positions.get(text, ())
+    elif kind == _KEY:
+        starts = tokens.key_positions.get(text, ())
+    elif kind == _PREFIX:
+        starts = sorted(i for w, ps in tokens.positions.items() if w.startswith(text) for i in ps)
     else:
-        starts = list(tokens.positions.get(first, ()))
-    spans = []
-    words, size = tokens.words, len(pattern)
-    for at in sorted(starts):
+        starts = [i for i in range(len(tokens.words)) if _at(tokens, i, kind, text, tech)]
+    found = []
+    size, others, last = len(parts), pattern.others, len(tokens.words) - len(parts)
+    for at in starts:
         start = at - anchor
-        if start < 0 or start + size > len(words):
+        if start < 0 or start > last:
             continue
-        if all(_token_matches(p, words[start + k], tech) for k, p in enumerate(pattern)):
-            spans.append((start, start + size))
-    return spans
+        if others and not all(_at(tokens, start + k, kd, tx, tech) for k, kd, tx in others):
+            continue
+        if pattern.not_after and _follows(tokens, start, pattern.not_after):
+            continue
+        found.append((start, start + size))
+    return found
+
+
+def _follows(tokens: Tokens, start: int, words: frozenset[str]) -> bool:
+    """Is the word before `start`, in the same sentence, one of `words`?"""
+    if not words or start == 0 or tokens.words[start - 1] not in words:
+        return False
+    return not tokens.sentences or tokens.sentences[start - 1] == tokens.sentences[start]
 
 
 def spans(
-    tokens: Tokens, signals: Iterable[str], tech: frozenset[str] = frozenset()
+    tokens: Tokens,
+    signals: Iterable[str],
+    tech: frozenset[str] = frozenset(),
+    *,
+    inflect: bool = False,
 ) -> list[tuple[int, int]]:
-    """Every (start, end) word span any of the signals matches, in answer order."""
-    found = {span for signal in signals for span in _find(tokens, _compile(signal), tech)}
+    """Every (start, end) word span any of the signals matches, in answer order.
+
+    With `inflect`, plain signal words match any inflection (see the module docstring).
+    """
+    found = {span for signal in signals for span in _find(tokens, _compile(signal, inflect), tech)}
     return sorted(found)
 
 
 def matches(
-    tokens: Tokens, signals: Iterable[str], tech: frozenset[str] = frozenset()
+    tokens: Tokens,
+    signals: Iterable[str],
+    tech: frozenset[str] = frozenset(),
+    *,
+    inflect: bool = False,
 ) -> list[str]:
     """The answer's own words for every place a signal matched, in answer order, unique.
 
     `tech` is the set of one-word technology names the `@tech` token stands for.
     """
     seen, out = set(), []
-    for start, end in spans(tokens, signals, tech):
+    for start, end in spans(tokens, signals, tech, inflect=inflect):
         text = " ".join(tokens.words[start:end])
         if text not in seen:
             seen.add(text)
@@ -219,15 +329,20 @@ def matches(
     return out
 
 
+def shown(phrase: str) -> str:
+    """A list phrase as the learner reads it in feedback: without its `except` clause."""
+    return _split_except(phrase)[0].strip()
+
+
 def count_phrases(tokens: Tokens, phrases: Iterable[str]) -> Counter[str]:
     """How often each phrase occurs (overlapping phrases such as 'kind of' count once)."""
     taken: set[int] = set()
     counts: Counter[str] = Counter()
-    for phrase in sorted(phrases, key=lambda p: -len(p.split())):  # longest first
+    for phrase in sorted(phrases, key=lambda p: -len(shown(p).split())):  # longest first
         for start, end in _find(tokens, _compile(phrase)):
             if taken.isdisjoint(range(start, end)):
                 taken.update(range(start, end))
-                counts[phrase] += 1
+                counts[shown(phrase)] += 1
     return counts
 
 
@@ -288,6 +403,11 @@ class Feedback:
             return "long"
         return "on target"
 
+    @property
+    def length_advice(self) -> str:
+        """The verdict with the gap in plain numbers: "far too short: add about 80 s ..."."""
+        return length_advice(self.spoken_seconds, self.target)
+
     def history_fields(self) -> dict[str, str]:
         """The headline figures, as the text of the history row's coach columns."""
         return {
@@ -325,8 +445,10 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
 
 def _point(tokens: Tokens, point: TalkingPoint, tech: frozenset[str]) -> PointResult:
     """Covered when a strong signal matches, or at least two different weak ones do."""
-    strong = matches(tokens, [s for s in point.signals if not s.startswith(WEAK)], tech)
-    weak = matches(tokens, [s for s in point.signals if s.startswith(WEAK)], tech)
+    strong = [s for s in point.signals if not s.startswith(WEAK)]
+    weak = [s for s in point.signals if s.startswith(WEAK)]
+    strong = matches(tokens, strong, tech, inflect=True)
+    weak = matches(tokens, weak, tech, inflect=True)
     return PointResult(
         id=point.id,
         text=point.text,
@@ -348,9 +470,24 @@ def _result_figures(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:
 
 
 def _technologies(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:
-    """Technologies named, in list order; "rails" inside "ruby on rails" is not named twice."""
-    found = [(name, spans(tokens, signals)) for name, signals in lexicon.technologies]
-    found = [(name, where) for name, where in found if where]
+    """Technologies named, in list order; "rails" inside "ruby on rails" is not named twice.
+
+    A capitalised name of a `Name: [signals]` entry ("Go") also counts where the answer
+    writes it so, except as the first word of a sentence or line: "we used Go", not
+    "Go ahead" or "go to the store".
+    """
+    found = []
+    for name, signals in lexicon.technologies:
+        where = spans(tokens, signals)
+        cased = _cased_name(name, signals)
+        if cased:
+            where += [
+                (i, i + 1)
+                for i, word in enumerate(tokens.cased)
+                if word == cased and not tokens.initial[i]
+            ]
+        if where:
+            found.append((name, where))
     every = [span for _, where in found for span in where]
 
     def inside_another(span: tuple[int, int]) -> bool:

@@ -80,11 +80,10 @@ def structure_html(feedback: Feedback, lexicon: Lexicon) -> str:
 
 def delivery_html(feedback: Feedback) -> str:
     low, high = feedback.target
-    verdict = {"short": "a little short", "long": "on the long side", "on target": "on target"}
     items = [
         f"<li>Length: {feedback.words} words, about {format_duration(feedback.spoken_seconds)} "
-        f"spoken — {verdict[feedback.length_verdict]} (aim for {format_duration(low)}–"
-        f"{format_duration(high)})</li>"
+        f"spoken against a {format_duration(low)}–{format_duration(high)} target — "
+        f"{esc(feedback.length_advice)}</li>"
     ]
     if feedback.fillers:
         counts = ", ".join(f"“{esc(p)}” ×{n}" for p, n in feedback.fillers.items())
