@@ -8,8 +8,9 @@ each written and labelled by someone who had not seen the signal lists:
   signals (first `dev` alone, then `test` too), so their figures are flattering;
 - `tests/coach_eval/holdout.yaml`: written after tuning and never used for it, so its
   figures are the honest ones;
-- `tests/coach_eval/bank_*.yaml`, answers to the bank's questions, when present: each
-  answer's `split`, or the file's name (`bank_dev`, `bank_holdout`) if it has none.
+- `tests/coach_eval/bank_*.yaml`: blind-labelled answers to the bank's questions, one
+  row per file (`bank_dev` may be used for tuning; `bank_holdout_*` never are) and one
+  for all the bank's held-out answers together.
 Speed is the median time to analyse a 500-word answer (its words seen before, as when a
 learner pauses while typing), the same with the word caches emptied before each run, and
 the first analysis in a fresh process, which loads the lemma dictionary once.
@@ -58,9 +59,17 @@ def score(pairs: list[tuple[bool, bool]]) -> tuple[float, float, int, int, int]:
     return precision, recall, tp, fp, fn
 
 
-def evaluate(content, answers):
-    """Yield (split, question id, point id, found, labelled, answer id) for every pair."""
+def evaluate(content, answers, missing: list[str] | None = None):
+    """Yield (split, question id, point id, found, labelled, answer id) for every pair.
+
+    Answers to a question the content does not have (yet) go to `missing`.
+    """
+    known = {q.id for q in content.questions}
     for entry in answers:
+        if entry["question"] not in known:
+            if missing is not None:
+                missing.append(entry["id"])
+            continue
         question = content.get(entry["question"])
         feedback = analyse(entry["answer"], question, content.lexicon)
         labelled = set(entry["covers"])
@@ -115,7 +124,8 @@ def load_eval() -> list[dict]:
     for path in [*EVAL_FILES, *sorted(EVAL_DIR.glob("bank_*.yaml"))]:
         if path.exists():
             for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]:
-                answers.append({"split": path.stem, **entry})
+                bank = path.stem.startswith("bank_")
+                answers.append({**entry, "split": path.stem if bank else entry["split"]})
     return answers
 
 
@@ -124,8 +134,11 @@ def main() -> None:
     parser.add_argument("--points", action="store_true", help="per talking point, and misses")
     args = parser.parse_args()
     content = load_content(ROOT / "data")
-    rows = list(evaluate(content, load_eval()))
+    missing: list[str] = []
+    rows = list(evaluate(content, load_eval(), missing))
     print(f"Answer coach: {len({r[5] for r in rows})} labelled answers, {len(rows)} point checks")
+    if missing:
+        print(f"Skipped {len(missing)} answers to questions not in the bank yet: {missing}")
     print()
     print("| split | precision | recall | TP | FP | FN |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -136,6 +149,10 @@ def main() -> None:
             continue
         p, r, tp, fp, fn = score(pairs)
         print(f"| {split} | {p:.2f} | {r:.2f} | {tp} | {fp} | {fn} |")
+    held_out = [(r[3], r[4]) for r in rows if r[0].startswith("bank_holdout")]
+    if len({r[0] for r in rows if r[0].startswith("bank_holdout")}) > 1:
+        p, r, tp, fp, fn = score(held_out)
+        print(f"| bank held out, together | {p:.2f} | {r:.2f} | {tp} | {fp} | {fn} |")
     if args.points:
         print()
         print("| point | precision | recall | false positives | misses |")
