@@ -9,6 +9,7 @@ DATA_DIR_ENV = "PREP_DATA_DIR"
 CONTENT_DIR_ENV = "PREP_CONTENT_DIR"
 HISTORY_FILENAME = "practice_history.csv"
 DRAFTS_FILENAME = "drafts.json"
+OWN_QUESTIONS_FILENAME = "my_questions.yaml"
 BACKUPS_DIRNAME = "backups"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,11 @@ def history_path() -> Path:
 
 def drafts_path() -> Path:
     return data_dir() / DRAFTS_FILENAME
+
+
+def own_questions_path() -> Path:
+    """The learner's own interview questions: a YAML file beside the history."""
+    return data_dir() / OWN_QUESTIONS_FILENAME
 
 
 def backups_dir() -> Path:

@@ -64,12 +64,16 @@ class Content:
     guides: tuple[Tip, ...]
     lexicon: Lexicon = field(default_factory=Lexicon)
     topics: tuple[Topic, ...] = (ARTICLE_TOPIC,)
+    # the learner's own questions they retired (`prep.content.own`): found by id, so their
+    # cards open and their answers keep a title, but left out of `questions`
+    retired: tuple[Question, ...] = ()
+    hidden_topics: tuple[Topic, ...] = ()  # valid topic ids not listed (own, while empty)
 
     def items(self) -> tuple[Item, ...]:
         return (*self.questions, *self.tips, *self.guides)
 
     def topic(self, topic_id: str) -> Topic:
-        for topic in self.topics:
+        for topic in (*self.topics, *self.hidden_topics):
             if topic.id == topic_id:
                 return topic
         known = ", ".join(t.id for t in self.topics)
@@ -92,7 +96,7 @@ class Content:
         )
 
     def get(self, item_id: str) -> Item:
-        for item in self.items():
+        for item in (*self.items(), *self.retired):
             if item.id == item_id:
                 return item
         known = ", ".join(i.id for i in self.items())
