@@ -446,16 +446,30 @@ def analyse(answer: str, question: Question, lexicon: Lexicon) -> Feedback:
 def _point(tokens: Tokens, point: TalkingPoint, tech: frozenset[str]) -> PointResult:
     """Covered when a strong signal matches, or at least two different weak ones do."""
     strong = [s for s in point.signals if not s.startswith(WEAK)]
-    weak = [s for s in point.signals if s.startswith(WEAK)]
+    weak_signals = [s for s in point.signals if s.startswith(WEAK)]
     strong = matches(tokens, strong, tech, inflect=True)
-    weak = matches(tokens, weak, tech, inflect=True)
+    weak = matches(tokens, weak_signals, tech, inflect=True)
     return PointResult(
         id=point.id,
         text=point.text,
-        covered=bool(strong) or len(weak) >= WEAK_NEEDED,
+        covered=bool(strong) or _weak_enough(tokens, weak_signals, tech),
         matched=tuple(strong + [w for w in weak if w not in strong]),
         optional=point.optional,
     )
+
+
+def _weak_enough(tokens: Tokens, signals: list[str], tech: frozenset[str]) -> bool:
+    """Do two different weak signals match at places that do not overlap?
+
+    One weak signal found twice ("commit" and "commits"), or two weak phrases found on
+    the same words ("memory is full" inside "when memory is full"), is still one clue.
+    """
+    found = [s for s in (spans(tokens, [sig], tech, inflect=True) for sig in signals) if s]
+    for i, first in enumerate(found):
+        for second in found[i + 1 :]:
+            if any(a_end <= b or b_end <= a for a, a_end in first for b, b_end in second):
+                return True
+    return False
 
 
 def _result_figures(tokens: Tokens, lexicon: Lexicon) -> tuple[str, ...]:

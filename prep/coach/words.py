@@ -11,6 +11,10 @@ would not call them the same word, and "i don't know" must never match "i do kno
 Words with digits or symbols ("node.js", "c#", "p99", "n+1") and contractions are their
 own key; a hyphenated word is keyed part by part ("trade-offs" → "trade-off").
 
+The Snowball stem also folds some unrelated words together ("production" and "product",
+"experiment" and "experience", "selective" and "select"). Words in `OWN_MEANING` keep
+their dictionary form as their key, so they match only their own inflections.
+
 The libraries load on the first key asked for (the English dictionary takes about 0.2 s),
 so `import prep` does not wait for them.
 """
@@ -23,6 +27,43 @@ from collections.abc import Callable
 
 _PLAIN = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _SAME_START = 3  # letters a lemma must share with its word to be used
+# Lemmas whose Snowball stem is shared with a word of another meaning, found by stemming
+# the bank's signals and answers: each matches only its own inflections.
+OWN_MEANING = frozenset(
+    [
+        "business",
+        "busy",
+        "couple",
+        "coupling",
+        "experience",
+        "experiment",
+        "expectation",
+        "integrity",
+        "liveness",
+        "mechanical",
+        "mechanism",
+        "normal",
+        "objective",
+        "product",
+        "production",
+        "progressive",
+        "response",
+        "responsible",
+        "selective",
+        "selectivity",
+        "several",
+        "severity",
+        "specific",
+        "specification",
+        "universe",
+        "university",
+        "general",
+        "generate",
+        "generation",
+        "organ",
+        "organization",
+    ]
+)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -36,6 +77,8 @@ def key(word: str) -> str:
     lemma = lemmatize(word).lower()
     if not lemma.startswith(word[:_SAME_START]):
         lemma = word
+    if lemma in OWN_MEANING or word in OWN_MEANING:
+        return f"={lemma}"  # "=" keeps it apart from every stem
     return stem(lemma)
 
 
