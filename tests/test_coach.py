@@ -549,3 +549,43 @@ def test_back_in_a_year_sets_the_scene_but_back_in_alone_does_not():
 def test_except_after_is_checked(signal, problem):
     found = signal_problem(signal)
     assert (found is None) if problem is None else found.startswith(problem), found
+
+
+def test_one_weak_signal_in_two_forms_is_still_one_clue():
+    from prep.coach.analysis import Lexicon
+    from prep.models import Question
+
+    point = TalkingPoint("small-steps", "Work in small steps.", ("~commit*", "~small change*"))
+    question = Question(
+        "q", "Q", "Q?", ("why",), (point,), ("pit",), ("out",), (30, 60), topic="design"
+    )
+    once = analyse("I commit often. Those commits are tiny.", question, Lexicon())
+    assert not once.points[0].covered
+    twice = analyse("I commit often, in small changes.", question, Lexicon())
+    assert twice.points[0].covered
+
+
+def test_words_whose_stems_collide_keep_their_own_meaning():
+    assert key("caching") == key("cached") == key("cache")
+    assert key("indices") == key("index")
+    assert key("idempotency") == key("idempotent")
+    assert key("production") != key("product")
+    assert key("experiment") != key("experience")
+    assert key("selectivity") != key("select")
+    assert key("experiments") == key("experiment")
+
+
+def test_every_example_outline_covers_its_own_required_points():
+    """A bank outline is a model answer: the coach must hear every required point in it.
+
+    (The article's four have outlines of hints to the learner, not answers.)
+    """
+    content = load_content(ROOT / "data")
+    missed = []
+    for question in content.select():
+        if question.topic == "background":
+            continue
+        feedback = analyse(" ".join(question.example_outline), question, content.lexicon)
+        required = [p for p in feedback.points if not p.optional]
+        missed += [f"{question.id}/{p.id}" for p in required if not p.covered]
+    assert not missed, missed
