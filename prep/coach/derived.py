@@ -12,7 +12,8 @@ form has only its words. `derive_signals` turns those words into signals the ans
   content word makes that word strong, or the point could never be covered.
 
 Words are kept as written, lowercased, never cut to a stem: the coach matches word forms
-itself ("cache" also finds "caching"), and a whole word is what the learner recognises.
+itself ("cache" also finds "caching", `prep.coach.words`), and a whole word is what the
+learner recognises. Two forms of one word ("cache", "caching") make one signal.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re
 from collections.abc import Collection
 
 from .analysis import NUMBER_WORDS, WEAK, Tokens, signal_problem
+from .words import key
 
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
 _CLAUSE_END = re.compile(r"[,;:!?()\[\]{}\"“”/]|\.(?=\s|$)|\s[-–—]\s|\n")
@@ -85,11 +87,15 @@ def derive_signals(text: str, stop_words: Collection[str]) -> tuple[str, ...]:
     tuple means the point has no word to listen for (only stop words, say).
     """
     found = content_words(text, stop_words)
-    words = list(dict.fromkeys(word for _, _, word in found))
+    # one signal per word, whatever its form: "cache" and "caching" are one clue, not two
+    first_form = {}
+    for _, _, word in found:
+        first_form.setdefault(key(word), word)
+    words = list(first_form.values())
     strong = [
         f"{a} {b}"
         for (at, here, a), (next_at, there, b) in itertools.pairwise(found)
-        if next_at == at + 1 and here == there and a != b
+        if next_at == at + 1 and here == there and key(a) != key(b)
     ]
     if len(words) == 1:
         strong.append(words[0])
