@@ -3,10 +3,14 @@
 Notebooks call these functions one line at a time, e.g. `prep.card("past-role")`.
 """
 
+from .content.own import OwnQuestionError
 from .errors import AnswerBookError, ContentError, HistoryError, PrepError
 from .workbook import (
+    add_question,
+    add_question_card,
     backup_history,
     card,
+    edit_question,
     export_answer_book,
     export_for_spreadsheet,
     history,
@@ -16,6 +20,8 @@ from .workbook import (
     progress,
     questions,
     repair_history,
+    restore_question,
+    retire_question,
     tips,
     topics,
 )
@@ -24,9 +30,13 @@ __all__ = [
     "AnswerBookError",
     "ContentError",
     "HistoryError",
+    "OwnQuestionError",
     "PrepError",
+    "add_question",
+    "add_question_card",
     "backup_history",
     "card",
+    "edit_question",
     "export_answer_book",
     "export_for_spreadsheet",
     "history",
@@ -36,6 +46,8 @@ __all__ = [
     "progress",
     "questions",
     "repair_history",
+    "restore_question",
+    "retire_question",
     "tips",
     "topics",
 ]

@@ -15,6 +15,14 @@ import pandas as pd
 
 from . import paths
 from .content.loader import Content, content_stamp, load_content
+from .content.own import (
+    OWN_PREFIX,
+    OWN_TOPIC,
+    OwnQuestions,
+    OwnQuestionStore,
+    merge,
+    with_answered,
+)
 from .errors import PrepError
 from .insight import answer_book, cohort
 from .models import LEVELS, Question, Tip
@@ -33,6 +41,7 @@ from .store.history import (
 )
 from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 from .widgets._common import local_tz
+from .widgets.add_question_card import AddQuestionCard
 from .widgets.cohort_view import CohortView
 from .widgets.mock_view import MockInterview
 from .widgets.next_up_view import NextUpView
@@ -41,16 +50,42 @@ from .widgets.question_card import KEPT_ATTEMPTS
 _stores: dict[Path, HistoryStore] = {}
 _drafts: dict[Path, DraftStore] = {}
 _content: tuple[tuple, Content] | None = None
+_own_stores: dict[Path, OwnQuestionStore] = {}
+_merged: tuple[Content, tuple, OwnQuestions, Content] | None = None
 
 
-def content() -> Content:
-    """Load the content files, again only when one of them changed on disk."""
+def bank() -> Content:
+    """Load the shipped content files, again only when one of them changed on disk."""
     global _content
     folder = paths.content_dir()
     key = (str(folder), content_stamp(folder))
     if _content is None or _content[0] != key:
         _content = (key, load_content(folder))
     return _content[1]
+
+
+def own_store() -> OwnQuestionStore:
+    """The learner's own-questions file for the current data dir."""
+    path = paths.own_questions_path()
+    if path not in _own_stores:
+        _own_stores[path] = OwnQuestionStore(path, bank=bank)
+    return _own_stores[path]
+
+
+def _own() -> tuple[Content, OwnQuestions]:
+    """The bank with the learner's own questions, merged again only when a file changed."""
+    global _merged
+    shipped, mine = bank(), own_store()
+    key = (str(mine.path), mine.stamp())
+    if _merged is None or _merged[0] is not shipped or _merged[1] != key:
+        own = mine.read(shipped)  # a broken file reads as none, with its problem kept
+        _merged = (shipped, key, own, merge(shipped, own))
+    return _merged[3], _merged[2]
+
+
+def content() -> Content:
+    """The bank and the learner's own questions; a broken own file leaves just the bank."""
+    return _own()[0]
 
 
 def store() -> HistoryStore:
@@ -72,8 +107,14 @@ def drafts() -> DraftStore:
 def card(item_id: str) -> widgets.VBox:
     """Build the card for a question or tip id; a problem becomes a message card."""
     try:
-        item = content().get(item_id)
-        return _build_card(item, store(), drafts())
+        data, own = _own()
+        if own.problem is not None and item_id.startswith(OWN_PREFIX):
+            raise own.problem  # not "no such id": the learner's file needs fixing
+        item = data.get(item_id)
+        built = _build_card(item, store(), drafts())
+        if own.is_retired(item_id):
+            _note_retired(built, item_id)
+        return built
     except PrepError as exc:
         return MessageCard(f"This card cannot be shown: {item_id}", str(exc))
 
@@ -153,6 +194,96 @@ def topics() -> list[TopicCount]:
 def tips() -> list[Tip]:
     """The four general interview tips, in workbook order."""
     return list(content().tips)
+
+# ---- the learner's own questions ---------------------------------------------------------
+
+
+class PrintedId(str):
+    """An id a function has already printed: a notebook shows it no second time."""
+
+    def _ipython_display_(self) -> None:
+        """Show nothing more: the message before it named the id."""
+
+
+def add_question(
+    title: str,
+    prompt: str,
+    talking_points: Iterable[str] | str = (),
+    topic: str = OWN_TOPIC.id,
+    level: str | None = None,
+) -> str:
+    """Add an interview question of your own; return its id (`my-...`, never changed later).
+
+    `talking_points` lists what a strong answer covers (one text with a point per line
+    works too); the coach listens for their words. `topic` is "my-questions" or a bank
+    topic (`prep.topics()`), `level` one of junior, mid, senior, or None for any level.
+    The question is kept in your data folder, in `my_questions.yaml`, which you may edit.
+    """
+    question = own_store().add(title, prompt, talking_points, topic=topic, level=level)
+    print(f'Added “{question.title}” as {question.id}. Its card: prep.card("{question.id}").')
+    return PrintedId(question.id)
+
+
+def edit_question(question_id: str, **changes: object) -> str:
+    """Change one of your questions: `title=`, `prompt=`, `talking_points=`, `topic=`, `level=`.
+
+    Its id stays the same, so the answers you saved stay with it.
+    """
+    question = own_store().edit(question_id, **changes)
+    print(f"Saved your changes to {question.id} (“{question.title}”).")
+    return PrintedId(question.id)
+
+
+def retire_question(question_id: str, retired: bool = True) -> str:
+    """Leave one of your questions out of practice; its saved answers are kept.
+
+    `retired=False` (or `prep.restore_question`) brings it back.
+    """
+    question = own_store().retire(question_id, retired)
+    if retired:
+        print(
+            f"Retired {question.id}: it is left out of next_up, the mock interview and the "
+            f'topic pages; its answers are kept. prep.restore_question("{question.id}") '
+            "brings it back."
+        )
+    else:
+        print(f"Restored {question.id}: it is back in practice.")
+    return PrintedId(question.id)
+
+
+def restore_question(question_id: str) -> str:
+    """Bring a question you retired back into practice."""
+    return retire_question(question_id, retired=False)
+
+
+def add_question_card() -> widgets.VBox:
+    """A form to add a question of your own, with your questions listed below it."""
+    try:
+        return AddQuestionCard(own_store(), drafts=drafts())
+    except PrepError as exc:
+        return MessageCard("The form for your own questions cannot be shown", str(exc))
+
+
+def _note_retired(built: widgets.VBox, question_id: str) -> None:
+    """Say on a retired question's card that it is retired, and how to bring it back."""
+    status = getattr(built, "status", None)
+    if status is None:
+        return
+    earlier = f" {status.text}" if status.text else ""
+    status.show(
+        "warn",
+        f"You retired this question, so practice leaves it out; your answers are kept. "
+        f'prep.restore_question("{question_id}") brings it back.{earlier}',
+    )
+
+
+def _with_answered_retired() -> Content:
+    """The content progress and the answer book show: retired questions with answers too."""
+    data = content()
+    if not data.retired:
+        return data
+    return with_answered(data, _read_quietly(store()).frame["item_id"])
+
 
 
 def history() -> pd.DataFrame:
@@ -263,7 +394,7 @@ def progress(*sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
     `prep.progress(["ana.csv", "ben.csv"])` compares learners (their files are only read).
     """
     if not sources:
-        return ProgressView(store().read, content())
+        return ProgressView(store().read, _with_answered_retired())
     files = cohort.history_files(sources)
     return CohortView(list(zip(cohort.learner_names(files), files, strict=True)), content())
 
@@ -274,7 +405,7 @@ def export_answer_book(path: str) -> tuple[Path, Path]:
     `path` names the Markdown file (`.md` is added if missing); an HTML copy, easier to
     print, goes beside it. Returns both paths.
     """
-    markdown, page = answer_book.write_answer_book(store(), content(), path)
+    markdown, page = answer_book.write_answer_book(store(), _with_answered_retired(), path)
     print(f"Wrote your answer book to {markdown} (and {page.name} beside it, to print)")
     return markdown, page
 
