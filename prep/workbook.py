@@ -27,7 +27,7 @@ from .errors import PrepError
 from .insight import answer_book, cohort
 from .models import LEVELS, Question, Tip
 from .practice import replay_cache
-from .practice.schedule import NextItem, Replay, pick_for_mock
+from .practice.schedule import Replay, by_topic, mock_pools, pick_for_mock
 from .practice.schedule import next_up as rank_next
 from .store import export
 from .store.drafts import DraftStore
@@ -44,7 +44,7 @@ from .widgets._common import local_tz
 from .widgets.add_question_card import AddQuestionCard
 from .widgets.cohort_view import CohortView
 from .widgets.mock_view import MockInterview
-from .widgets.next_up_view import NextUpView
+from .widgets.next_up_view import NextUpList, NextUpView
 from .widgets.question_card import KEPT_ATTEMPTS
 
 _stores: dict[Path, HistoryStore] = {}
@@ -195,6 +195,7 @@ def tips() -> list[Tip]:
     """The four general interview tips, in workbook order."""
     return list(content().tips)
 
+
 # ---- the learner's own questions ---------------------------------------------------------
 
 
@@ -283,7 +284,6 @@ def _with_answered_retired() -> Content:
     if not data.retired:
         return data
     return with_answered(data, _read_quietly(store()).frame["item_id"])
-
 
 
 def history() -> pd.DataFrame:
@@ -394,7 +394,12 @@ def progress(*sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
     `prep.progress(["ana.csv", "ben.csv"])` compares learners (their files are only read).
     """
     if not sources:
-        return ProgressView(store().read, _with_answered_retired())
+        history_store = store()
+        return ProgressView(
+            history_store.read,
+            _with_answered_retired(),
+            due=lambda frame: _due_dates(frame, history_store),
+        )
     files = cohort.history_files(sources)
     return CohortView(list(zip(cohort.learner_names(files), files, strict=True)), content())
 
@@ -415,22 +420,31 @@ _replays_saved: dict[Path, int] = {}  # rows the saved replay covers, per histor
 SAVE_REPLAY_EVERY = 200  # new rows after which the saved replay is brought up to date
 
 
-def _schedule(now: datetime) -> tuple[dict, Content]:
+def _schedule(
+    now: datetime,
+    *,
+    frame: pd.DataFrame | None = None,
+    history_store: HistoryStore | None = None,
+) -> tuple[dict, Content]:
     """Replay the history into every question's schedule (unreadable lines are skipped).
 
     The replay is kept per history file and fed only the rows read since, as long as the
     store's view of the file only grew (same `generation`) and the new rows are in time
-    order; otherwise it starts again from the first row.
+    order; otherwise it starts from the replay an earlier session saved, if that still
+    fits the first rows, or again from the first row. `frame` is the history just read
+    from `history_store` (default: the learner's store, read here), so a page that read
+    it already does not read it twice.
     """
     data = content()
-    history_store = store()
-    frame = _read_quietly(history_store).frame
+    history_store = history_store or store()
+    if frame is None:
+        frame = _read_quietly(history_store).frame
     ids = tuple(q.id for q in data.questions)
     kept = _replays.get(history_store.path)
     replayed = None
     if kept is not None and kept[0] == history_store.generation:
         replayed = kept[1]
-    elif kept is None:  # the session's first: the replay saved by an earlier one, if it fits
+    else:  # the session's first, or the file was read whole again: the saved one, if it fits
         replayed = replay_cache.load(history_store.path, frame, ids)
     before = None if replayed is None else replayed.rows
     if replayed is not None and (
@@ -452,32 +466,97 @@ def _schedule(now: datetime) -> tuple[dict, Content]:
     return replayed.states(), data
 
 
-def _next_items() -> tuple[list[NextItem], dict[str, str]]:
+def _due_dates(frame: pd.DataFrame, history_store: HistoryStore) -> dict[str, datetime | None]:
+    """Every question's FSRS due date, from the replay kept for `history_store`'s file."""
+    states, _ = _schedule(now_utc(), frame=frame, history_store=history_store)
+    return {qid: state.due for qid, state in states.items()}
+
+
+def _scope(data: Content, topic: str | None, level: str | None) -> str:
+    """`Databases and SQL, mid level`: what a filtered list or run is about, in words."""
+    parts = [data.topic(topic).title] if topic else []
+    if level:
+        parts.append(f"{level} level")
+    return ", ".join(parts)
+
+
+def _next_items(topic: str | None = None, level: str | None = None) -> NextUpList:
     now = now_utc()
     states, data = _schedule(now)
-    return rank_next(states, now), {q.id: q.title for q in data.questions}
+    chosen = data.select(topic=topic, level=level)
+    listed = rank_next({q.id: states[q.id] for q in chosen}, now)
+    level_arg = f", level={level!r}" if level else ""
+    return NextUpList(
+        items=listed,
+        titles={q.id: q.title for q in chosen},
+        groups=by_topic(listed, data.topics, {q.id: q.topic for q in chosen}),
+        scope=_scope(data, topic, level),
+        call=f"prep.next_up(topic={{topic!r}}{level_arg})",
+        topic=topic,
+    )
 
 
-def next_up() -> widgets.VBox:
-    """What to practise now and why: due and overdue questions, new ones, the weakest."""
+def next_up(topic: str | None = None, level: str | None = None) -> widgets.VBox:
+    """What to practise now and why, by topic: due and overdue first, new ones, the weakest.
+
+    `topic="databases"` lists one topic in full; `level="mid"` keeps one level (and the
+    questions asked at every level). Without a topic, each topic shows its first few.
+    """
     try:
-        return NextUpView(_next_items, tz=local_tz())
+        content().select(topic=topic, level=level)  # an unknown topic or level: a message
+        return NextUpView(lambda: _next_items(topic, level), tz=local_tz())
     except PrepError as exc:
         return MessageCard("What to practise next cannot be shown", str(exc))
 
 
-def mock_interview(questions: int = 3, seed: int | None = None) -> widgets.VBox:
-    """A timed mock interview: due questions first, then a shuffle you can repeat by `seed`."""
+def _topic_list(topics: str | Iterable[str] | None) -> list[str]:
+    """`topics=` as a list: one topic id may be given as a plain string."""
+    if topics is None:
+        return []
+    return [topics] if isinstance(topics, str) else list(topics)
+
+
+def mock_interview(
+    questions: int = 5,
+    topics: str | Iterable[str] | None = None,
+    level: str | None = None,
+    seed: int | None = None,
+) -> widgets.VBox:
+    """A timed mock interview: one behavioural question, then technical ones, due first.
+
+    `topics=["databases", "caching"]` draws the technical questions from those topics
+    (default: every technical topic); `level="mid"` keeps the questions of that level and
+    those asked at every level. The opening question is behavioural (one of your
+    background questions when no behavioural one fits the level). Each run has a number:
+    the same `seed`, topics and level with the same schedule ask the same questions again.
+    """
     try:
         now = now_utc()
+        chosen_topics = _topic_list(topics)
+        pools = mock_pools(content(), chosen_topics, level)
         states, data = _schedule(now)
         run = seed if seed is not None else random.randrange(1000, 10000)
-        chosen = pick_for_mock(states, now, max(1, questions), run)
+        wanted = max(1, questions)
+        chosen = pick_for_mock(states, now, wanted, run, pools)
         by_id = {q.id: q for q in data.questions}
 
         def next_reviews() -> dict[str, datetime | None]:
             return {qid: state.due for qid, state in _schedule(now_utc())[0].items()}
 
+        args = [f"questions={wanted}"] if wanted != 5 else []
+        if chosen_topics:
+            args.append(f"topics={chosen_topics!r}")
+        if level:
+            args.append(f"level={level!r}")
+        scope = " and ".join(data.topic(t).title for t in chosen_topics)
+        if level:
+            scope = f"{scope or 'the questions'} at {level} level"
+        short = (
+            f"This run has {len(chosen)} question{'s' if len(chosen) != 1 else ''} rather "
+            f"than {wanted}: no more fit {scope}."
+            if 0 < len(chosen) < wanted and scope
+            else ""
+        )
         return MockInterview(
             [by_id[qid] for qid in chosen],
             store=store(),
@@ -486,6 +565,8 @@ def mock_interview(questions: int = 3, seed: int | None = None) -> widgets.VBox:
             next_reviews=next_reviews,
             drafts=drafts(),
             tz=local_tz(),
+            repeat=f"prep.mock_interview({', '.join([*args, f'seed={run}'])})",
+            note=short,
         )
     except PrepError as exc:
         return MessageCard("The mock interview cannot start", str(exc))

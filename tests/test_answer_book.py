@@ -1,6 +1,8 @@
 """The answer book: best and latest answer per question, escaped, written safely.
 
-The Markdown for a small fixed history is compared with `tests/fixtures/answer_book.md`.
+The Markdown for a small fixed history is compared with `tests/fixtures/answer_book.md`;
+the content is the article's four and the small bank in `tests/bank_fixture.py`, so the
+fixture does not follow the real bank as it grows.
 After a deliberate change to the wording (or to the content files), regenerate it with
 `UPDATE_FIXTURES=1 pytest tests/test_answer_book.py` and read the diff before committing.
 """
@@ -16,8 +18,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from bank_fixture import write_bank
 
-from prep import paths
 from prep.content.loader import load_content
 from prep.insight import answer_book
 from prep.insight.answer_book import (
@@ -66,8 +68,8 @@ RETIRED_TEXT = "an answer to a question that was removed"
 
 
 @pytest.fixture(scope="module")
-def content():
-    return load_content(paths.content_dir())
+def content(tmp_path_factory):
+    return load_content(write_bank(tmp_path_factory.mktemp("content")))
 
 
 def record(store, when, item_id, answer, **fields):
@@ -98,8 +100,8 @@ def fixed_book(tmp_path, content):
 def section(markdown, title):
     """The Markdown of one question's section, from its heading to the next question's."""
     start = markdown.index(f". {title}\n")
-    end = markdown.find("\n## ", start)
-    return markdown[start : end if end != -1 else None]
+    ends = [i for i in (markdown.find("\n### ", start), markdown.find("\n## ", start)) if i > 0]
+    return markdown[start : min(ends) if ends else None]
 
 
 # ---- the fixture ------------------------------------------------------------------------
@@ -114,18 +116,24 @@ def test_markdown_matches_the_committed_fixture(tmp_path, content):
     assert markdown == FIXTURE.read_text(encoding="utf-8")
 
 
-def test_every_question_appears_once_in_workbook_order(tmp_path, content):
+def test_every_question_of_an_answered_topic_appears_once_in_workbook_order(tmp_path, content):
     markdown = to_markdown(fixed_book(tmp_path, content))
-    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
-    titles = [f"## {n}. {q.title}" for n, q in enumerate(content.questions, 1)]
-    assert headings == ["## Contents", *titles]
+    headings = [line for line in markdown.splitlines() if line.startswith(("## ", "### "))]
+    background = [q for q in content.questions if q.topic == "background"]
+    titles = [f"### {n}. {q.title}" for n, q in enumerate(background, 1)]
+    assert headings == ["## Contents", "## Your background and plans", *titles]
 
 
 def test_summary_counts_questions_and_attempts(tmp_path, content):
     markdown = to_markdown(fixed_book(tmp_path, content))
     # past-role three times and first-involved once; tips, blanks and unknown ids not counted
-    assert "You have answered 2 of 4 questions, from 4 saved attempts, 1 in a mock" in markdown
+    assert "You have answered 2 of 12 questions, from 4 saved attempts, 1 in a mock" in markdown
     assert "Made on Sun 08 Mar 2026, 21:00" in markdown  # Berlin is UTC+1 in March
+    assert (
+        "Topics with no saved answer yet, so not in this book: Databases and SQL (3 questions), "
+        "Caching (2 questions), Testing and quality (1 question), Behavioural and situational "
+        "(2 questions)."
+    ) in markdown
 
 
 def test_tips_blank_answers_and_unknown_ids_stay_out(tmp_path, content):
@@ -144,7 +152,7 @@ def test_best_is_shown_first_then_latest_when_they_differ(tmp_path, content):
     ]
     assert (entry.attempts, entry.mock_attempts) == (3, 1)
     text = section(to_markdown(book), "Your role in past projects")
-    assert text.index("### Your best answer") < text.index("### Your latest answer")
+    assert text.index("#### Your best answer") < text.index("#### Your latest answer")
     assert "Saved Wed 04 Mar 2026, 19:30 · mock interview · confidence 4/5 · took 2:30" in text
     assert "Saved Fri 06 Mar 2026, 21:15 · practice · confidence 5/5" in text
     assert "1 of them in a mock interview" in text
@@ -156,8 +164,8 @@ def test_a_single_answer_is_shown_once_as_both(tmp_path, content):
     entry = next(e for e in book.entries if e.question.id == "first-involved")
     assert [s.role for s in entry.shown] == [BOTH]
     text = section(to_markdown(book), "How you got into computer science")
-    assert text.count("### ") == 2  # the answer, then the pitfalls
-    assert "### Your best and latest answer" in text
+    assert text.count("#### ") == 2  # the answer, then the pitfalls
+    assert "#### Your best and latest answer" in text
     assert "confidence not rated" in text
     assert "Saved Tue 03 Mar 2026, 10:00 · practice · confidence not rated\n" in text  # untimed
 
@@ -178,18 +186,18 @@ def test_unanswered_question_lists_talking_points_and_pitfalls(tmp_path, content
     for point in question.talking_points:
         assert point.text in text
     assert "- Optional: If a follow-up goes past what you know" in text
-    pitfalls = text[text.index("### Pitfalls to avoid") :]
+    pitfalls = text[text.index("#### Pitfalls to avoid") :]
     assert all(f"- {p}" in pitfalls for p in question.pitfalls)
 
 
 def test_coach_notes_name_what_was_heard_and_what_is_missing(tmp_path, content):
     text = section(to_markdown(fixed_book(tmp_path, content)), "Your role in past projects")
-    best = text[text.index("### Your best answer") : text.index("### Your latest answer")]
+    best = text[text.index("#### Your best answer") : text.index("#### Your latest answer")]
     assert "Coverage: 86%, 6 of 7 talking points." in best
     assert "Structure (STAR): all four parts heard" in best
     assert "Figures in your result: “40”, “two”." in best
     assert "**Talking points still to cover**\n\n- Say what you would do differently" in best
-    latest = text[text.index("### Your latest answer") : text.index("### Pitfalls to avoid")]
+    latest = text[text.index("#### Your latest answer") : text.index("#### Pitfalls to avoid")]
     assert "Structure (STAR): heard action; not heard yet: situation, task, result." in latest
 
 
@@ -273,12 +281,13 @@ def test_same_second_saves_go_by_file_order(tmp_path, content):
     assert [(s.role, s.attempt.attempt_id) for s in entry.shown] == [(BOTH, last.attempt_id)]
 
 
-def test_an_empty_history_still_lists_every_question(content):
+def test_an_empty_history_names_every_topic_still_to_answer(content):
     book = build_book(empty_frame(), content, UTC, GENERATED)
     markdown = to_markdown(book)
     assert f"You have not answered any of the {len(content.questions)} questions yet." in markdown
-    assert markdown.count("Not answered yet. Talking points to cover:") == len(content.questions)
-    assert "<h2 id='q-five-years'>" in to_html(book)
+    assert "so not in this book: Your background and plans (4 questions), Databases" in markdown
+    assert "## " not in markdown and "Not answered yet" not in markdown
+    assert "<h3" not in to_html(book) and "Your background and plans (4 questions)" in to_html(book)
 
 
 # ---- learner text never becomes markup --------------------------------------------------
@@ -342,9 +351,11 @@ def test_markdown_quote_marks_every_line():
 def test_content_text_is_escaped_too(tmp_path, content):
     question = dataclasses.replace(content.questions[0], title="<b>Bold</b> & [linked](x)")
     changed = dataclasses.replace(content, questions=(question, *content.questions[1:]))
-    book = build_book(empty_frame(), changed, UTC, GENERATED)
+    frame = HistoryStore(tmp_path / "h.csv")
+    record(frame, MARCH, question.id, "an answer")
+    book = build_book(frame.load(), changed, UTC, GENERATED)
     assert "<b>" not in to_html(book) and "&lt;b&gt;Bold&lt;/b&gt; &amp;" in to_html(book)
-    assert "## 1. &lt;b&gt;Bold&lt;/b&gt; &amp; &#91;linked&#93;(x)" in to_markdown(book)
+    assert "### 1. &lt;b&gt;Bold&lt;/b&gt; &amp; &#91;linked&#93;(x)" in to_markdown(book)
 
 
 # ---- the HTML page ----------------------------------------------------------------------
@@ -386,9 +397,9 @@ def test_html_is_one_self_contained_page(tmp_path, content):
     assert "http" not in page  # nothing to fetch
 
 
-def test_html_contents_link_to_each_question(tmp_path, content):
+def test_html_contents_link_to_each_topic_and_question(tmp_path, content):
     tags = TagCollector.of(to_html(fixed_book(tmp_path, content)))
-    expected = [f"q-{q.id}" for q in content.questions]
+    expected = ["topic-background"] + [f"q-{q.id}" for q in content.questions[:4]]
     assert tags.ids == expected
     assert tags.hrefs == [f"#{i}" for i in expected]
 
@@ -403,7 +414,7 @@ def test_html_says_what_the_markdown_says(tmp_path, content):
     book = fixed_book(tmp_path, content)
     page = to_html(book)
     for phrase in (
-        "You have answered 2 of 4 questions",
+        "You have answered 2 of 12 questions",
         "Saved Wed 04 Mar 2026, 19:30 · mock interview · confidence 4/5 · took 2:30",
         "Your best answer",
         "Your latest answer",
@@ -527,4 +538,4 @@ def test_unreadable_history_lines_are_counted_not_fatal(tmp_path, content):
         "2 lines of your practice history could not be read, so they are left out of this "
         "book. prep.history_problems() lists them."
     ) in text
-    assert "You have answered 2 of 4 questions, from 4 saved attempts" in text
+    assert "You have answered 2 of 12 questions, from 4 saved attempts" in text

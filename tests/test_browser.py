@@ -162,9 +162,21 @@ def test_progress_notebook_shows_charts(
     )
     assert sum(width > 0 for width in widths) >= 5, widths
 
-    # issue 6: a card per question, and the filters redraw in the page
+    # issues 6 and 13: the topic grid, the cards of the topic practised last, another topic
+    # picked in the page, and the filters redraw
     view = page.locator(".prep-progress").first
-    assert view.locator(".prep-question-stat").count() == len(prep_questions())
+    assert view.locator("table.prep-topics tbody tr").count() == len(prep_topics())
+    last = prep_questions()[-1].topic
+    assert view.locator(".prep-question-stat").count() == len(prep_questions(topic=last))
+    # the options: every practised question, then the topics in order
+    topic_ids = [topic.id for topic in prep_topics()]
+    view.locator(".prep-topic-select select").select_option(index=1 + topic_ids.index("databases"))
+    wanted = len(prep_questions(topic="databases"))
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.prep-progress .prep-question-stat').length === n",
+        arg=wanted,
+        timeout=TIMEOUT_MS,
+    )
     view.locator(".prep-progress-filters select").select_option(label="Your role in past projects")
     selected = "2 saved answers over 2 days in this selection"
     view.locator(".prep-status", has_text=selected).wait_for()
@@ -241,10 +253,16 @@ def test_draft_restored_after_kernel_restart(workbook: Workbook) -> None:
     lab.wait_for_file_without_text(drafts, token, timeout=DRAFT_TIMEOUT_S)
 
 
-def prep_questions() -> list:
+def prep_questions(topic: str | None = None) -> list:
     import prep
 
-    return prep.questions()
+    return prep.questions(topic=topic)
+
+
+def prep_topics() -> list:
+    import prep
+
+    return [topic for topic in prep.topics() if topic.questions]
 
 
 def _seed_history(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

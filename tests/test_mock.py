@@ -7,6 +7,7 @@ import weakref
 from datetime import datetime, timezone
 
 import pytest
+from bank_fixture import write_article
 
 import prep
 from prep import workbook
@@ -156,11 +157,14 @@ def test_typed_answer_is_kept_as_a_draft(run, data_dir):
     assert "Draft restored" in again.status.text
 
 
-def test_public_mock_interview_asks_due_questions_first(data_dir):
+def test_public_mock_interview_asks_due_questions_first(data_dir, tmp_path, monkeypatch):
+    """With only the article's four (no bank), a run is still full, due questions first."""
+    monkeypatch.setenv("PREP_CONTENT_DIR", str(write_article(tmp_path / "content")))
     store = HistoryStore(data_dir / "practice_history.csv")
     store.clock = lambda: datetime(2020, 1, 1, tzinfo=timezone.utc)
     store.record("language-limits", "long ago", confidence=3)
     mock = prep.mock_interview(questions=2, seed=5)
     assert mock.questions[0].id == "language-limits"
     assert len(mock.questions) == 2
-    assert "prep.mock_interview(seed=5)" in mock.header.value
+    assert "prep.mock_interview(questions=2, seed=5)" in mock.header.value
+    assert len(prep.mock_interview().questions) == 4  # five asked for, four there are

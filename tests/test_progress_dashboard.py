@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from bank_fixture import write_article
 from synthetic import typed_history
 
 import prep
-from prep import workbook
+from prep.content.loader import load_content
 from prep.insight.progress import (
     TREND_BUCKETS,
     figures,
@@ -35,8 +36,9 @@ TODAY = date(2026, 11, 24)  # a Tuesday
 
 
 @pytest.fixture(scope="module")
-def content():
-    return workbook.content()
+def content(tmp_path_factory):
+    """The article's four questions only: the bank's own views are in test_bank_practice."""
+    return load_content(write_article(tmp_path_factory.mktemp("content")))
 
 
 def history_with(tmp_path, entries):
@@ -153,7 +155,7 @@ def test_most_improved_ranks_gains_and_leaves_out_drops(tmp_path, content):
     assert improved[1].reason == "coverage 50% → 75%, confidence 2.0 → 3.0"
 
 
-def test_needs_work_puts_untried_first_then_the_weakest_with_reasons(tmp_path, content):
+def test_needs_work_puts_the_weakest_first_with_reasons_then_untried(tmp_path, content):
     frame = history_with(
         tmp_path,
         [
@@ -164,10 +166,10 @@ def test_needs_work_puts_untried_first_then_the_weakest_with_reasons(tmp_path, c
     )
     spots = summarise(frame, content, UTC, TODAY).needs_work
     assert [(s.item_id, s.reason) for s in spots] == [
-        ("language-limits", "not tried yet"),
         ("first-involved", "not practised for 54 days"),
         ("five-years", "last rated 1/5"),
         ("past-role", "covers 25% of the talking points lately"),
+        ("language-limits", "not tried yet"),
     ]
 
 

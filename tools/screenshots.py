@@ -7,6 +7,8 @@ Usage::
 
 Runs on a temp copy of the notebooks with a made-up three-week practice history in a temp data
 dir, so your own history never appears in a picture. Needs Debian's Chromium (see tests/lab.py).
+The progress page's topic view (docs/progress-topics.png) gets a history of its own, ten weeks
+over most of the bank.
 """
 
 from __future__ import annotations
@@ -308,6 +310,112 @@ def take_screenshots(out_dir: Path, *, dark: bool) -> list[Path]:
     return [card_png, progress_png]
 
 
+# --- the progress page's topic view, over a bank-wide history ------------------------------
+
+TOPICS_VIEWPORT = {"width": 1280, "height": 1000}
+
+
+def seed_bank_history(data_dir: Path, now: datetime | None = None, seed: int = 13) -> Path:
+    """Write ten weeks of made-up practice over most of the bank, through the package's store.
+
+    Each practised question is answered two to six times, its coverage climbing from its
+    own starting point, the confidence following it; a quarter of the bank is left
+    untried and a few questions are left alone long enough to fall due.
+    """
+    import random
+
+    from prep.content.loader import load_content
+    from prep.store.history import HistoryStore
+
+    rng = random.Random(seed)
+    content = load_content(ROOT / "data")
+    now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    questions = list(content.questions)
+    rng.shuffle(questions)
+    practised = questions[: round(len(questions) * 0.75)]
+    attempts = []
+    for question in practised:
+        tries = rng.randint(2, 6)
+        start = rng.uniform(0.1, 0.6)
+        first_day = rng.uniform(8, 70)
+        days = [first_day, *(rng.uniform(0, first_day) for _ in range(tries - 1))]
+        for n, days_ago in enumerate(sorted(days, reverse=True)):
+            coverage = min(1.0, start + n * rng.uniform(0.05, 0.25) + rng.uniform(-0.1, 0.1))
+            coverage = max(0.0, round(coverage * 8) / 8)
+            confidence = max(1, min(5, round(1 + coverage * 4 + rng.uniform(-0.8, 0.6))))
+            attempts.append((now - timedelta(days=days_ago), question.id, coverage, confidence))
+    path = data_dir / "practice_history.csv"
+    store = HistoryStore(path)
+    words = "I would start from what the system must guarantee, then measure, then choose. "
+    for when, item_id, coverage, confidence in sorted(attempts):
+        store.clock = lambda when=when: when
+        answer = words * rng.randint(4, 14)
+        store.record(
+            item_id,
+            answer,
+            seconds=rng.randint(50, 200),
+            confidence=confidence,
+            extra={"coverage": f"{coverage:.2f}", "word_count": str(len(answer.split()))},
+        )
+    return path
+
+
+def take_progress_topics(out_dir: Path, *, dark: bool) -> list[Path]:
+    """The progress page's topic grid, topic selector and cards, over a bank-wide history."""
+    from playwright.sync_api import sync_playwright
+
+    suffix = "-dark" if dark else ""
+    shot = out_dir / f"progress-topics{suffix}.png"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="prep-shots-") as tmp:
+        data_dir = Path(tmp) / "data"
+        data_dir.mkdir()
+        seed_bank_history(data_dir)
+        settings = lab.DARK_THEME if dark else None
+        with (
+            lab.LabServer(lab.NOTEBOOKS_DIR, data_dir, settings=settings) as server,
+            sync_playwright() as playwright,
+        ):
+            browser = lab.launch_browser(playwright)
+            context = browser.new_context(viewport=TOPICS_VIEWPORT, device_scale_factor=1)
+            context.set_default_timeout(30_000)
+            page = context.new_page()
+            with lab.artifacts_on_failure(page, f"screenshots-progress-topics{suffix}", server):
+                lab.open_and_run(
+                    page, server, "10-progress.ipynb", selector=".prep-topics", timeout=TIMEOUT_S
+                )
+                view = page.locator(".prep-progress").first
+                grid = view.locator(".prep-topic-grid").first
+                cards = view.locator(".prep-question-cards").first
+                page.mouse.move(0, 0)
+                span = grid.evaluate(
+                    "(el, end) => end.getBoundingClientRect().bottom"
+                    " - el.getBoundingClientRect().top",
+                    cards.element_handle(),
+                )
+                page.set_viewport_size(
+                    {"width": TOPICS_VIEWPORT["width"], "height": int(span) + 240}
+                )
+                time.sleep(0.5)  # let the resized notebook settle
+                grid.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+                time.sleep(0.3)
+                top, bottom = grid.bounding_box(), cards.bounding_box()
+                if top is None or bottom is None:
+                    raise RuntimeError("the topic grid or the cards are not on screen")
+                page.screenshot(
+                    path=str(shot),
+                    animations="disabled",
+                    clip={
+                        "x": top["x"] - 8,
+                        "y": top["y"] - 8,
+                        "width": max(top["width"], bottom["width"]) + 16,
+                        "height": bottom["y"] + bottom["height"] - top["y"] + 16,
+                    },
+                )
+            browser.close()
+    return [shot]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--theme", choices=["light", "dark"], default="light")
@@ -317,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     if reason is not None:
         print(f"cannot take screenshots: {reason}", file=sys.stderr)
         return 1
-    for path in take_screenshots(args.out, dark=args.theme == "dark"):
+    dark = args.theme == "dark"
+    for path in take_screenshots(args.out, dark=dark) + take_progress_topics(args.out, dark=dark):
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
 

@@ -4,7 +4,9 @@
 question in workbook order, the best attempt (most required talking points covered, by the
 coach run again on the text, because old rows have no saved coverage) and the latest one.
 `to_markdown` and `to_html` word the same book for a text editor and for a browser or
-printer. `write_answer_book` reads the history and writes both files side by side.
+printer: a heading per topic in workbook order, only the topics with a saved answer (the
+others are named in the summary), and the topic's questions in order under it.
+`write_answer_book` reads the history and writes both files side by side.
 
 Answers are the learner's own text and may hold anything that was pasted in, so neither
 format lets it become markup: the HTML escapes every piece of text, and the Markdown puts
@@ -90,12 +92,70 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class TopicSection:
+    """A topic with at least one saved answer: its heading and its questions, in order."""
+
+    topic: str
+    title: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def answered(self) -> int:
+        return sum(e.answered for e in self.entries)
+
+
+@dataclass(frozen=True)
 class AnswerBook:
-    """Every question in workbook order, and the figures for the summary at the top."""
+    """Every question in workbook order, and the figures for the summary at the top.
+
+    `topics` gives the topics' ids and titles in workbook order; the book shows, under a
+    heading each, the topics with a saved answer (`sections`) and names the others.
+    """
 
     generated: datetime  # in the book's time zone
     entries: tuple[Entry, ...]
     unreadable_lines: int = 0  # history lines that could not be read and are left out
+    topics: tuple[tuple[str, str], ...] = ()
+
+    def _by_topic(self) -> list[tuple[str, str, tuple[Entry, ...]]]:
+        titles = dict(self.topics)
+        order = list(titles) + [
+            t for t in dict.fromkeys(e.question.topic for e in self.entries) if t not in titles
+        ]
+        return [
+            (topic, titles.get(topic, topic), mine)
+            for topic in order
+            if (mine := tuple(e for e in self.entries if e.question.topic == topic))
+        ]
+
+    @property
+    def sections(self) -> tuple[TopicSection, ...]:
+        """The topics with at least one saved answer, in workbook order."""
+        return tuple(
+            TopicSection(topic, title, entries)
+            for topic, title, entries in self._by_topic()
+            if any(e.answered for e in entries)
+        )
+
+    @property
+    def unpractised(self) -> tuple[tuple[str, int], ...]:
+        """(title, number of questions) of each topic with no saved answer yet."""
+        return tuple(
+            (title, len(entries))
+            for _topic, title, entries in self._by_topic()
+            if not any(e.answered for e in entries)
+        )
+
+    def numbered(self) -> list[tuple[TopicSection, list[tuple[int, Entry]]]]:
+        """The sections with their entries numbered 1, 2, … through the whole book."""
+        out, number = [], 0
+        for section in self.sections:
+            listed = []
+            for entry in section.entries:
+                number += 1
+                listed.append((number, entry))
+            out.append((section, listed))
+        return out
 
     @property
     def answered(self) -> int:
@@ -164,7 +224,12 @@ def build_book(
         )
         mocks = int((rows["mode"] == MOCK).sum())
         entries.append(Entry(question, len(rows), mocks, shown))
-    return AnswerBook(_local(generated, tz), tuple(entries), unreadable_lines)
+    return AnswerBook(
+        _local(generated, tz),
+        tuple(entries),
+        unreadable_lines,
+        topics=tuple((t.id, t.title) for t in content.topics),
+    )
 
 
 def _feedback(cache: dict[str, Feedback], text: str, *, question: Question, lexicon) -> Feedback:
@@ -211,9 +276,13 @@ def _summary_lines(book: AnswerBook) -> list[str]:
     lines = [
         f"Made on {_when(book.generated)} from your practice history.",
         answered,
-        "For each question: your best answer (the one that covers the most talking points), "
+        "The questions come by topic, only the topics you have answered something in. For "
+        "each question: your best answer (the one that covers the most talking points), "
         "your latest if it is a different one, the coach's notes, and the pitfalls to avoid.",
     ]
+    if book.unpractised:
+        named = ", ".join(f"{title} ({_plural(n, 'question')})" for title, n in book.unpractised)
+        lines.append(f"Topics with no saved answer yet, so not in this book: {named}.")
     if book.unreadable_lines:
         count = book.unreadable_lines
         lines.append(
@@ -359,40 +428,58 @@ def _question_heading(number: int, question: Question) -> str:
     return f"{number}. {question.title}"
 
 
+def _topic_note(section: TopicSection) -> str:
+    return f"{section.answered} of {_plural(len(section.entries), 'question')} answered"
+
+
 def to_markdown(book: AnswerBook) -> str:
-    """The answer book as Markdown; every piece of text is escaped, answers are quoted."""
+    """The answer book as Markdown; every piece of text is escaped, answers are quoted.
+
+    A `##` heading per topic with a saved answer, in workbook order; its questions under
+    `###` headings, numbered through the whole book.
+    """
     out = ["# Your answer book", ""]
     for line in _summary_lines(book):
         out += [md_text(line), ""]
-    out += ["## Contents", ""]
-    for number, entry in enumerate(book.entries, 1):
-        heading = _question_heading(number, entry.question)
-        out.append(
-            f"{number}. [{md_text(entry.question.title)}](#{github_slug(heading)}): "
-            f"{md_text(_contents_note(entry))}"
-        )
-    out.append("")
-    for number, entry in enumerate(book.entries, 1):
-        out += _md_entry(number, entry)
+    numbered = book.numbered()
+    if numbered:
+        out += ["## Contents", ""]
+    for section, entries in numbered:
+        out += [
+            f"**[{md_text(section.title)}](#{github_slug(section.title)})**: "
+            f"{md_text(_topic_note(section))}",
+            "",
+        ]
+        for number, entry in entries:
+            heading = _question_heading(number, entry.question)
+            out.append(
+                f"{number}. [{md_text(entry.question.title)}](#{github_slug(heading)}): "
+                f"{md_text(_contents_note(entry))}"
+            )
+        out.append("")
+    for section, entries in numbered:
+        out += [f"## {md_text(section.title)}", ""]
+        for number, entry in entries:
+            out += _md_entry(number, entry)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _md_entry(number: int, entry: Entry) -> list[str]:
     question = entry.question
-    out = [f"## {md_text(_question_heading(number, question))}", ""]
+    out = [f"### {md_text(_question_heading(number, question))}", ""]
     out += [f"**Question:** {md_text(question.prompt)}", ""]
     out += [md_text(_entry_intro(entry)), ""]
     if not entry.answered:
         out += [*_md_list(_to_cover(question)), ""]
     for shown in entry.shown:
-        out += [f"### {md_text(_answer_heading(shown))}", ""]
+        out += [f"#### {md_text(_answer_heading(shown))}", ""]
         out += [md_text(_answer_facts(shown)), ""]
         out += [md_quote(shown.attempt.answer), ""]
         out += ["**Coach's notes**", "", *_md_list(_notes(shown.feedback)), ""]
         for label, items in _point_lists(shown.feedback):
             out += [f"**{md_text(label)}**", "", *_md_list(items), ""]
     if question.pitfalls:
-        out += ["### Pitfalls to avoid", "", *_md_list(question.pitfalls), ""]
+        out += ["#### Pitfalls to avoid", "", *_md_list(question.pitfalls), ""]
     return out
 
 
@@ -417,10 +504,18 @@ body {
 main { max-width: 46em; margin: 0 auto; padding: 2em 1.2em 4em; }
 h1 { font-size: 1.9em; margin: 0 0 0.4em; }
 h2 {
-  font-size: 1.4em; margin: 2.2em 0 0.4em; padding-top: 0.6em; border-top: 1px solid var(--line);
+  font-size: 1.5em; margin: 2.4em 0 0.2em; padding-top: 0.6em; border-top: 3px solid var(--line);
 }
-h3 { font-size: 1.1em; margin: 1.6em 0 0.3em; }
-h4 { font-size: 1em; margin: 1em 0 0.2em; }
+h3 {
+  font-size: 1.3em; margin: 1.8em 0 0.4em; padding-top: 0.5em; border-top: 1px solid var(--line);
+}
+h4 { font-size: 1.1em; margin: 1.6em 0 0.3em; }
+h5 { font-size: 1em; margin: 1em 0 0.2em; }
+.topic > h2 + .question > h3 { border-top: none; margin-top: 0.8em; padding-top: 0; }
+nav ol { margin: 0.2em 0 0.8em; }
+ul.toc { list-style: none; padding-left: 0; }
+ul.toc > li { margin-top: 0.6em; }
+ul.toc > li > a { font-weight: 600; }
 a { color: var(--accent); }
 .summary p { margin: 0.3em 0; }
 .muted, .facts { color: var(--muted); }
@@ -434,7 +529,7 @@ li { margin: 0.2em 0; }
 ul.covered li::marker { content: "✓  "; color: var(--ok); }
 ul.missing li::marker { content: "○  "; color: var(--todo); }
 .heard { color: var(--muted); }
-.pitfalls h3 { margin-top: 0.8em; }
+.pitfalls h4 { margin-top: 0.8em; }
 .pitfalls {
   margin-top: 1.4em; padding: 0.2em 1em 0.6em; border: 1px solid var(--line); border-radius: 6px;
 }
@@ -446,8 +541,8 @@ ul.missing li::marker { content: "○  "; color: var(--todo); }
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
   nav a { text-decoration: none; }
-  .question { break-before: page; }
-  h2, h3, h4 { break-after: avoid; }
+  .topic, .question + .question { break-before: page; }
+  h2, h3, h4, h5 { break-after: avoid; }
   .answer-text { border: 1px solid var(--line); border-left-width: 4px; }
   li, .facts { break-inside: avoid; }
 }
@@ -468,15 +563,39 @@ def _html_list(items: Iterable[str], css: str = "") -> str:
     return f"<ul class='{css}'>{rows}</ul>" if css else f"<ul>{rows}</ul>"
 
 
+def topic_anchor(topic: str) -> str:
+    """The HTML id of a topic's heading: its stable topic id."""
+    return f"topic-{topic}"
+
+
 def to_html(book: AnswerBook) -> str:
     """The answer book as one self-contained HTML page: inline style, no scripts, escaped."""
     summary = "".join(f"<p>{_esc(line)}</p>" for line in _summary_lines(book))
+    numbered = book.numbered()
     contents = "".join(
-        f"<li><a href='#{_esc(question_anchor(e.question))}'>{_esc(e.question.title)}</a>"
-        f" <span class='muted'>({_esc(_contents_note(e))})</span></li>"
-        for e in book.entries
+        f"<li><a href='#{_esc(topic_anchor(section.topic))}'>{_esc(section.title)}</a>"
+        f" <span class='muted'>({_esc(_topic_note(section))})</span>"
+        f"<ol start='{entries[0][0]}'>"
+        + "".join(
+            f"<li><a href='#{_esc(question_anchor(e.question))}'>{_esc(e.question.title)}</a>"
+            f" <span class='muted'>({_esc(_contents_note(e))})</span></li>"
+            for _n, e in entries
+        )
+        + "</ol></li>"
+        for section, entries in numbered
     )
-    sections = "".join(_html_entry(n, e) for n, e in enumerate(book.entries, 1))
+    nav = (
+        f"<nav aria-label='Contents'><h2>Contents</h2><ul class='toc'>{contents}</ul></nav>\n"
+        if numbered
+        else ""
+    )
+    sections = "".join(
+        f"<section class='topic' aria-labelledby='{_esc(topic_anchor(section.topic))}'>"
+        f"<h2 id='{_esc(topic_anchor(section.topic))}'>{_esc(section.title)}</h2>\n"
+        + "".join(_html_entry(n, e) for n, e in entries)
+        + "</section>\n"
+        for section, entries in numbered
+    )
     return (
         "<!DOCTYPE html>\n"
         "<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
@@ -485,7 +604,7 @@ def to_html(book: AnswerBook) -> str:
         f"<style>{_STYLE}</style>\n</head>\n<body>\n<main>\n"
         "<h1>Your answer book</h1>\n"
         f"<div class='summary'>{summary}</div>\n"
-        f"<nav aria-label='Contents'><h2>Contents</h2><ol>{contents}</ol></nav>\n"
+        f"{nav}"
         f"{sections}"
         "</main>\n</body>\n</html>\n"
     )
@@ -495,8 +614,8 @@ def _html_entry(number: int, entry: Entry) -> str:
     question = entry.question
     parts = [
         f"<section class='question'>"
-        f"<h2 id='{_esc(question_anchor(question))}'>"
-        f"{_esc(_question_heading(number, question))}</h2>",
+        f"<h3 id='{_esc(question_anchor(question))}'>"
+        f"{_esc(_question_heading(number, question))}</h3>",
         f"<p><strong>Question:</strong> {_esc(question.prompt)}</p>",
         f"<p>{_esc(_entry_intro(entry))}</p>",
     ]
@@ -506,7 +625,7 @@ def _html_entry(number: int, entry: Entry) -> str:
         parts.append(_html_answer(shown))
     if question.pitfalls:
         parts.append(
-            "<aside class='pitfalls'><h3>Pitfalls to avoid</h3>"
+            "<aside class='pitfalls'><h4>Pitfalls to avoid</h4>"
             f"{_html_list(question.pitfalls)}</aside>"
         )
     parts.append("</section>\n")
@@ -517,10 +636,10 @@ def _html_answer(shown: ShownAnswer) -> str:
     feedback = shown.feedback
     parts = [
         "<article class='answer'>",
-        f"<h3>{_esc(_answer_heading(shown))}</h3>",
+        f"<h4>{_esc(_answer_heading(shown))}</h4>",
         f"<p class='facts'>{_esc(_answer_facts(shown))}</p>",
         f"<blockquote class='answer-text'>{_esc(shown.attempt.answer.strip())}</blockquote>",
-        "<h4>Coach's notes</h4>",
+        "<h5>Coach's notes</h5>",
         _html_list(_notes(feedback)),
     ]
     css = {
@@ -529,7 +648,7 @@ def _html_answer(shown: ShownAnswer) -> str:
         "Optional, not heard": "missing",
     }
     for label, items in _point_lists(feedback):
-        parts.append(f"<h4>{_esc(label)}</h4>{_html_list(items, css[label])}")
+        parts.append(f"<h5>{_esc(label)}</h5>{_html_list(items, css[label])}")
     parts.append("</article>")
     return "\n".join(parts)
 

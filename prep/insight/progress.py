@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 import matplotlib
@@ -20,6 +20,7 @@ from matplotlib.text import Text
 
 from ..coach.textstats import word_count
 from ..content.loader import Content
+from ..models import LEVELS, Question
 
 DEFAULT_WEEKLY_GOAL = 3
 WEEKLY_GOAL_ITEM = "expert-advice/weekly-goal"
@@ -131,6 +132,7 @@ class Summary:
     calendar: pd.Series | None = None  # local date -> attempts, all practice, unfiltered
     improved: tuple[Spot, ...] = ()
     needs_work: tuple[Spot, ...] = ()
+    topics: tuple[TopicRow, ...] = ()  # the topic x level grid, over every question
 
     @property
     def empty(self) -> bool:
@@ -175,22 +177,26 @@ def summarise(
     since: date | None = None,
     until: date | None = None,
     item: str | None = None,
+    due: Mapping[str, datetime | None] | None = None,
+    now: datetime | None = None,
 ) -> Summary:
     """Summarise a typed history frame (see `history.DTYPES`) in the learner's time zone.
 
     `since` and `until` (local dates, both included) and `item` (a question or tip id)
-    narrow everything except the habit and the calendar, which are about all practice.
+    narrow everything except the habit and the calendar, which are about all practice;
+    the topic grid follows the dates but not `item` (it is about every question). `due`
+    maps question ids to their FSRS due date (from the workbook's replay), `now` is the
+    moment "due" is judged at (default: the current time).
     """
     today = today or datetime.now(tz).date()
     all_days = _local_days(history["recorded_at"], tz)
     items = pd.Series(_by_unique(history["item_id"], base_item), index=history.index)
-    keep = pd.Series(True, index=history.index)
+    dated = pd.Series(True, index=history.index)
     if since is not None:
-        keep &= all_days >= pd.Timestamp(since)
+        dated &= all_days >= pd.Timestamp(since)
     if until is not None:
-        keep &= all_days <= pd.Timestamp(until)
-    if item is not None:
-        keep &= items == item
+        dated &= all_days <= pd.Timestamp(until)
+    keep = dated if item is None else dated & (items == item)
     frame = pd.DataFrame(
         {
             "when": history["recorded_at"].dt.tz_convert(tz),
@@ -202,12 +208,19 @@ def summarise(
             "coverage": history.get("coverage", pd.Series(pd.NA, index=history.index)),
             "word_count": history.get("word_count", pd.Series(pd.NA, index=history.index)),
         }
-    )[keep.to_numpy()]
+    )
+    every_item = frame[dated.to_numpy()]
+    frame = every_item if item is None else frame[keep.to_numpy()]
 
-    questions = _question_attempts(frame, content)
+    all_questions = _question_attempts(every_item, content)
+    questions = all_questions
+    if item is not None:
+        questions = all_questions[all_questions["item_id"] == item].reset_index(drop=True)
     narrowed = since is not None or until is not None
-    shown = [q.id for q in content.questions if item is None or q.id == item]
-    stats = question_stats(questions, content, shown)
+    all_stats = mark_status(question_stats(all_questions, content), content, due, now)
+    stats = all_stats
+    if item is not None:
+        stats = all_stats[all_stats["item_id"] == item].reset_index(drop=True)
     return Summary(
         per_day=_counts_per_day(frame["day"]),
         per_item=_per_item(frame, content),
@@ -220,11 +233,12 @@ def summarise(
         needs_work=needs_work(
             stats, today, untried="not practised in these dates" if narrowed else "not tried yet"
         ),
+        topics=topic_grid(all_stats, content),
     )
 
 
 def _per_item(frame: pd.DataFrame, content: Content) -> pd.DataFrame:
-    columns = ["item_id", "title", "kind", "attempts", "last_practised", "last_confidence"]
+    columns = ["item_id", "title", "kind", "attempts", "last_practised", "last_confidence", "topic"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     grouped = frame.groupby("item", sort=False)
@@ -236,8 +250,12 @@ def _per_item(frame: pd.DataFrame, content: Content) -> pd.DataFrame:
         }
     ).reset_index(names="item_id")
     per_item.insert(1, "title", per_item["item_id"].map(content.title_of))
-    kinds = per_item["item_id"].map(lambda i: getattr(_safe_get(content, i), "kind", "unknown"))
-    per_item.insert(2, "kind", kinds)
+    entries = [_safe_get(content, i) for i in per_item["item_id"]]
+    per_item.insert(2, "kind", [getattr(e, "kind", "unknown") for e in entries])
+    titles = {t.id: t.title for t in content.topics}
+    per_item["topic"] = [
+        titles.get(e.topic, e.topic) if isinstance(e, Question) else TIPS_GROUP for e in entries
+    ]
     order = {entry.id: n for n, entry in enumerate(content.items())}
     ranks = per_item["item_id"].map(lambda i: order.get(i, len(order)))
     return per_item.iloc[np.argsort(ranks.to_numpy(), kind="stable")].reset_index(drop=True)
@@ -359,11 +377,16 @@ def most_improved(stats: pd.DataFrame, limit: int = SPOTLIGHT) -> tuple[Spot, ..
 def needs_work(
     stats: pd.DataFrame, today: date, limit: int = SPOTLIGHT, untried: str = "not tried yet"
 ) -> tuple[Spot, ...]:
-    """Questions to practise next: never tried, weak lately, slipping, or left for a while."""
+    """Questions to practise next: weak lately, slipping, left for a while, or never tried.
+
+    The practised ones that need work come first, weakest first; questions never tried
+    fill the places left (in workbook order): with a bank of 60-odd, untried questions
+    would otherwise crowd out every weak one, and the topic grid counts them anyway.
+    """
     spots = []
-    for row in stats.itertuples(index=False):
+    for position, row in enumerate(stats.itertuples(index=False)):
         if row.attempts == 0:
-            spots.append((0, 0.0, Spot(row.item_id, row.title, untried)))
+            spots.append((1, float(position), Spot(row.item_id, row.title, untried)))
             continue
         reasons, weakness = [], 0.0
         if pd.notna(row.recent_coverage) and row.recent_coverage < WEAK_COVERAGE:
@@ -380,9 +403,142 @@ def needs_work(
             reasons.append(f"not practised for {idle} days")
             weakness += idle
         if reasons:
-            spots.append((1, -weakness, Spot(row.item_id, row.title, "; ".join(reasons))))
+            spots.append((0, -weakness, Spot(row.item_id, row.title, "; ".join(reasons))))
     spots.sort(key=lambda entry: entry[:2])
     return tuple(entry[2] for entry in spots[:limit])
+
+
+# ---- one definition of "recent coverage", "due" and "strong" ---------------------------------
+#
+# The topic grid and the per-question cards both read these columns of `question_stats`:
+#   recent coverage  `recent_coverage`: the mean coverage of the last scored tries (up to
+#                    FIRST_AND_RECENT, at most half of them), in % of the talking points
+#   due              `due`: practised, and the FSRS replay's due date is now or past
+#   strong           `strong`: recent coverage of at least STRONG_COVERAGE, and not due
+#   untried          `untried`: no attempt (in the dates shown)
+
+STRONG_COVERAGE = 75.0  # % of talking points, lately, for a question to count as strong
+BANDS = ("untried", "weak", "fair", "strong")  # how the grid colours recent coverage
+
+
+def mark_status(
+    stats: pd.DataFrame,
+    content: Content,
+    due: Mapping[str, datetime | None] | None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """`stats` with each question's topic, level, `due_at`, `due`, `strong` and `untried`.
+
+    `due` maps question ids to the FSRS due date the workbook replayed (a question missing
+    from it, or every one when it is None, is not due). Pure: `stats` is not changed.
+    """
+    moment = pd.Timestamp(now or datetime.now().astimezone())
+    marked = stats.copy()
+    by_id = {q.id: q for q in content.questions}
+    marked["topic"] = [getattr(by_id.get(i), "topic", "") for i in marked["item_id"]]
+    marked["level"] = [getattr(by_id.get(i), "level", None) for i in marked["item_id"]]
+    dues = [(due or {}).get(i) for i in marked["item_id"]]
+    marked["due_at"] = pd.to_datetime(pd.Series(dues, index=marked.index, dtype=object), utc=True)
+    marked["untried"] = marked["attempts"] == 0
+    marked["due"] = ~marked["untried"] & (marked["due_at"] <= moment).fillna(False)
+    coverage = marked["recent_coverage"].astype("float64")
+    marked["strong"] = (coverage >= STRONG_COVERAGE).fillna(False) & ~marked["due"]
+    return marked
+
+
+def coverage_band(coverage: float | None) -> str:
+    """Which of `BANDS` a recent coverage (%) falls in: None or NaN is "untried"."""
+    if coverage is None or pd.isna(coverage):
+        return "untried"
+    if coverage < WEAK_COVERAGE:
+        return "weak"
+    return "fair" if coverage < STRONG_COVERAGE else "strong"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The questions in one square of the topic grid, counted with the definitions above."""
+
+    question_ids: tuple[str, ...] = ()
+    practised: int = 0
+    untried: int = 0
+    due: int = 0
+    strong: int = 0
+    recent_coverage: float | None = None  # mean over the practised questions that have one
+
+    @property
+    def questions(self) -> int:
+        return len(self.question_ids)
+
+    @property
+    def band(self) -> str:
+        return coverage_band(self.recent_coverage)
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    """One topic of the grid: all its questions, and those of each level.
+
+    `levels` counts the questions of exactly that level; questions asked at every level
+    (level None: the article's four, own questions without one) count in `total` only,
+    and `every_level` says how many they are.
+    """
+
+    topic: str
+    title: str
+    total: Cell
+    levels: dict[str, Cell] = field(default_factory=dict)
+    every_level: int = 0
+    last_practised: pd.Timestamp | None = None
+
+
+def grid_cell(rows: pd.DataFrame) -> Cell:
+    """Count the rows of `mark_status` that make up one square of the grid."""
+    if rows.empty:
+        return Cell()
+    practised = rows[~rows["untried"]]
+    covers = practised["recent_coverage"].astype("float64").dropna()
+    return Cell(
+        question_ids=tuple(rows["item_id"]),
+        practised=len(practised),
+        untried=int(rows["untried"].sum()),
+        due=int(rows["due"].sum()),
+        strong=int(rows["strong"].sum()),
+        recent_coverage=float(covers.mean()) if len(covers) else None,
+    )
+
+
+def topic_grid(stats: pd.DataFrame, content: Content) -> tuple[TopicRow, ...]:
+    """Every topic with questions, in workbook order, as a row of the topic x level grid.
+
+    `stats` is `question_stats` passed through `mark_status`; a question whose topic is
+    not in `content.topics` gets a row of its own at the end.
+    """
+    if stats.empty or "topic" not in stats:
+        return ()
+    titles = {t.id: t.title for t in content.topics}
+    order = list(titles) + [t for t in dict.fromkeys(stats["topic"]) if t not in titles]
+    grid = []
+    for topic_id, rows in stats.groupby("topic", sort=False):
+        levels = {level: grid_cell(rows[rows["level"] == level]) for level in LEVELS}
+        last = rows["last_practised"].max()
+        grid.append(
+            TopicRow(
+                topic=str(topic_id),
+                title=titles.get(str(topic_id), str(topic_id)),
+                total=grid_cell(rows),
+                levels=levels,
+                every_level=int(rows["level"].isna().sum()),
+                last_practised=None if pd.isna(last) else last,
+            )
+        )
+    return tuple(sorted(grid, key=lambda row: order.index(row.topic)))
+
+
+def last_practised_topic(grid: Iterable[TopicRow]) -> str | None:
+    """The topic practised most recently, or None when none has been."""
+    practised = [row for row in grid if row.last_practised is not None]
+    return max(practised, key=lambda row: row.last_practised).topic if practised else None
 
 
 def _safe_get(content: Content, item_id: str) -> object | None:
@@ -456,12 +612,29 @@ def chart_practice_per_week(summary: Summary) -> Figure:
     return fig
 
 
+MAX_BARS = 16  # items the attempts chart names one by one; more are summed per topic
+TIPS_GROUP = "Tips and guides"
+
+
 def chart_attempts_per_item(summary: Summary) -> Figure:
+    """Attempts per question and tip; per topic once there are too many to name."""
     fig, ax = _figure(fit_labels=True)
-    items = summary.per_item.iloc[::-1]
+    items = summary.per_item
+    title = "Attempts per question and tip"
+    if len(items) > MAX_BARS:
+        topics = items.groupby("topic", sort=False)
+        items = pd.DataFrame(
+            {
+                "title": list(topics.groups),
+                "attempts": topics["attempts"].sum().to_numpy(),
+                "kind": ["tip" if t == TIPS_GROUP else "question" for t in topics.groups],
+            }
+        )
+        title = "Attempts per topic"
+    items = items.iloc[::-1]
     colors = ["#3b7dd8" if kind == "question" else "#8a6fd1" for kind in items["kind"]]
     ax.barh(items["title"], items["attempts"], color=colors)
-    ax.set_title("Attempts per question and tip")
+    ax.set_title(title)
     ax.set_xlabel("attempts (tips count each saved field)")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(axis="y", labelsize=8)
@@ -505,9 +678,23 @@ def trend_points(questions: pd.DataFrame, column: str) -> tuple[pd.DataFrame, st
     return means, f"{name} mean"
 
 
+MAX_LINES = 8  # questions a trend chart draws: the ones practised most recently
+
+
+def recent_questions(questions: pd.DataFrame, limit: int = MAX_LINES) -> pd.DataFrame:
+    """The attempts of the `limit` questions practised most recently (all when fewer)."""
+    if questions.empty or questions["item_id"].nunique() <= limit:
+        return questions
+    last = questions.groupby("item_id", sort=False)["when"].max().nlargest(limit)
+    return questions[questions["item_id"].isin(last.index)]
+
+
 def _per_question_lines(summary: Summary, column: str, title: str, ylabel: str) -> Figure:
     fig, ax = _figure()
-    points, taken = trend_points(summary.questions, column)
+    shown = recent_questions(summary.questions)
+    if len(shown) < len(summary.questions):
+        title = f"{title}, {MAX_LINES} practised last"
+    points, taken = trend_points(shown, column)
     for name, group in points.groupby("title", sort=False):
         dots = "o" if len(group) <= 40 else None
         ax.plot(group["when"], group["value"], marker=dots, markersize=4, label=name)

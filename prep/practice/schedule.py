@@ -11,6 +11,10 @@ A review's rating comes from the learner's confidence when they gave one:
 
 otherwise from the answer coach's talking-point coverage (below a third -> Again, below
 two thirds -> Hard, otherwise Good; coverage alone never says Easy), and otherwise Good.
+
+Across the bank, `by_topic` groups the ranked list by topic, and a mock interview opens
+with one behavioural question and goes on with technical ones (`mock_pools`,
+`pick_for_mock`), due ones first, then a seeded shuffle.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ import hashlib
 import importlib.metadata
 import random
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
 from fsrs import Card, Rating, Scheduler
+
+from ..content.loader import Content
+from ..models import Topic
 
 RATING_BY_CONFIDENCE = {
     1: Rating.Again,
@@ -287,10 +294,100 @@ def next_up(states: dict[str, CardState], now: datetime) -> list[NextItem]:
     return [item for _, item in sorted(items, key=lambda pair: pair[0])]
 
 
-def pick_for_mock(states: dict[str, CardState], now: datetime, count: int, seed: int) -> list[str]:
-    """Questions for a mock interview: due and overdue first, then a seeded shuffle."""
+@dataclass(frozen=True)
+class TopicGroup:
+    """One topic's share of "what's next": its questions in the order `next_up` gives."""
+
+    topic: str
+    title: str
+    items: tuple[NextItem, ...]
+
+
+def by_topic(
+    items: Sequence[NextItem], topics: Sequence[Topic], topic_of: Mapping[str, str]
+) -> list[TopicGroup]:
+    """`items` grouped by topic, topics in workbook order, each keeping the order given.
+
+    A question whose topic is not in `topics` (a topic file removed, say) gets a group of
+    its own after the known ones, titled by its id; topics with no items are left out.
+    """
+    grouped: dict[str, list[NextItem]] = {topic.id: [] for topic in topics}
+    for item in items:
+        grouped.setdefault(topic_of.get(item.question_id, ""), []).append(item)
+    titles = {topic.id: topic.title for topic in topics}
+    return [
+        TopicGroup(topic, titles.get(topic, topic or "Other questions"), tuple(listed))
+        for topic, listed in grouped.items()
+        if listed
+    ]
+
+
+BEHAVIOURAL_TOPIC = "behavioural"
+BACKGROUND_TOPIC = "background"  # the article's four: the opening when no behavioural fits
+_NOW = ("overdue", "due")
+
+
+@dataclass(frozen=True)
+class MockPools:
+    """Where a mock interview draws from: one opening question, then the rest.
+
+    `opening` holds the behavioural questions that fit the level (the article's background
+    four when none does); `rest` the questions of the chosen topics (every technical topic
+    when none is chosen); `spare` tops the rest up when it has too few and no topic was
+    chosen (a workbook with only the article's four still gets a full run).
+    """
+
+    opening: tuple[str, ...]
+    rest: tuple[str, ...]
+    spare: tuple[str, ...] = ()
+
+
+def mock_pools(
+    content: Content, topics: Sequence[str] | None = None, level: str | None = None
+) -> MockPools:
+    """The pools for `pick_for_mock`; an unknown topic or level raises `UnknownItemError`."""
+    level_fits = content.select(level=level)  # checks the level even with no questions
+    chosen = [content.topic(t).id for t in topics or ()]
+    behavioural = [q.id for q in level_fits if q.topic == BEHAVIOURAL_TOPIC]
+    opening = behavioural or [q.id for q in level_fits if q.topic == BACKGROUND_TOPIC]
+    if chosen:
+        rest = [q.id for q in level_fits if q.topic in chosen]
+        return MockPools(tuple(opening), tuple(rest))
+    talk = (BEHAVIOURAL_TOPIC, BACKGROUND_TOPIC)
+    rest = [q.id for q in level_fits if q.topic not in talk]
+    spare = [q.id for q in level_fits if q.topic in talk]
+    return MockPools(tuple(opening), tuple(rest), tuple(spare))
+
+
+def pick_for_mock(
+    states: dict[str, CardState],
+    now: datetime,
+    count: int,
+    seed: int,
+    pools: MockPools | None = None,
+) -> list[str]:
+    """Questions for a mock interview: due and overdue first, then a seeded shuffle.
+
+    With `pools`, the run opens with one question from `pools.opening` (the most overdue
+    one if any is due, else a seeded pick) and goes on with `pools.rest`, due ones first,
+    then a seeded shuffle, topped up from `pools.spare`. Without, every question in
+    `states` is one pool, as before the bank. The same seed and schedule give the same run.
+    """
     ranked = next_up(states, now)
-    first = [i.question_id for i in ranked if i.status in ("overdue", "due")]
-    rest = [i.question_id for i in ranked if i.status not in ("overdue", "due")]
-    random.Random(seed).shuffle(rest)
-    return (first + rest)[:count]
+    rng = random.Random(seed)
+
+    def draw(pool: Iterable[str], taken: Sequence[str], wanted: int) -> list[str]:
+        allowed = set(pool) - set(taken)
+        listed = [i for i in ranked if i.question_id in allowed]
+        first = [i.question_id for i in listed if i.status in _NOW]
+        rest = [i.question_id for i in listed if i.status not in _NOW]
+        rng.shuffle(rest)
+        return (first + rest)[: max(0, wanted)]
+
+    if pools is None:
+        return draw(states, (), count)
+    opening: list[str] = []
+    if count > 1 or not pools.rest:
+        opening = draw(pools.opening, (), 1)
+    chosen = opening + draw(pools.rest, opening, count - len(opening))
+    return chosen + draw(pools.spare, chosen, count - len(chosen))

@@ -66,8 +66,12 @@ class MockInterview(widgets.VBox):
         drafts: DraftStore | None = None,
         clock: Callable[[], float] = time.monotonic,
         tz: tzinfo | None = None,
+        repeat: str | None = None,
+        note: str = "",
     ) -> None:
         self.questions = list(questions)
+        self.repeat = repeat or f"prep.mock_interview(seed={seed})"
+        self.note = note
         self.store = store
         self.lexicon = lexicon
         self.seed = seed
@@ -168,12 +172,13 @@ class MockInterview(widgets.VBox):
             if self.current
             else f"{total} question{'s' if total != 1 else ''}"
         )
+        note = f"<p style='margin:0.2em 0'>{esc(self.note)}</p>" if self.note else ""
         self.header.value = (
             f"<h3 style='margin:0.2em 0'>Mock interview · {where}</h3>"
             f"<p style='opacity:0.75;margin:0'>Run {self.seed}: "
-            f"<code>prep.mock_interview(seed={self.seed})</code> asks the same questions "
+            f"<code>{esc(self.repeat)}</code> asks the same questions "
             "again. Hints stay hidden until you submit; each answer is saved as you submit it."
-            "</p>"
+            f"</p>{note}"
         )
 
     # ---- events --------------------------------------------------------------------------

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime, tzinfo
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, timezone, tzinfo
 
 import ipywidgets as widgets
 import pandas as pd
 
 from ..content.loader import Content
 from ..errors import HistoryError
-from ..insight.progress import Spot, Summary, figures, png_bytes, summarise
+from ..insight.progress import (
+    CHARTS,
+    STRONG_COVERAGE,
+    WEAK_COVERAGE,
+    Cell,
+    Spot,
+    Summary,
+    TopicRow,
+    coverage_band,
+    last_practised_topic,
+    png_bytes,
+    summarise,
+)
+from ..models import LEVELS
 from ..store.history import HistoryReport
 from ._common import BugLog, Status, esc, guarded, local_tz, plural_s, problem_list_html
 
@@ -20,8 +34,23 @@ EMPTY_MESSAGE = (
 )
 ALL_ITEMS = "All questions and tips"
 _MUTED = "var(--jp-ui-font-color2,#666)"
-_GOOD = "var(--jp-success-color1,#2e7d32)"
-_BAD = "var(--jp-error-color1,#c62828)"
+PRACTISED = "__practised__"  # the topic selector's "every question you have practised"
+QUESTION_CHARTS = ("coverage", "confidence", "answer-length")  # follow the topic selector
+DueDates = Mapping[str, datetime | None]
+# Tints laid over the theme's own background, with the theme's own text colour on top: the
+# text keeps at least 6.7:1 contrast in JupyterLab's light and dark themes alike.
+_TINTS = {
+    "untried": "rgba(158,158,158,0.14)",
+    "weak": "rgba(229,57,53,0.30)",
+    "fair": "rgba(251,140,0,0.30)",
+    "strong": "rgba(67,160,71,0.30)",
+}
+_BAND_WORDS = {
+    "untried": "not tried yet",
+    "weak": f"below {WEAK_COVERAGE:.0f}%",
+    "fair": f"{WEAK_COVERAGE:.0f}–{STRONG_COVERAGE:.0f}%",
+    "strong": f"{STRONG_COVERAGE:.0f}% or more",
+}
 
 
 def items_table_html(summary: Summary) -> str:
@@ -45,8 +74,10 @@ def items_table_html(summary: Summary) -> str:
 class ProgressView(widgets.VBox):
     """Show how much, how often and how well the learner practises.
 
-    Refresh re-reads the history; the filters (dates and one question or tip) only
-    re-summarise what was read. The habit line and the calendar always count everything.
+    Refresh re-reads the history; the filters (dates and one question or tip) and the
+    topic selector only re-summarise what was read. The habit line and the calendar
+    always count everything. `due`, given the frame just read, returns each question's
+    FSRS due date (the workbook's replay), so the page reads the history once.
     """
 
     def __init__(
@@ -54,14 +85,19 @@ class ProgressView(widgets.VBox):
         read: Callable[[], HistoryReport],
         content: Content,
         *,
+        due: Callable[[pd.DataFrame], DueDates] | None = None,
         tz: tzinfo | None = None,
         today: date | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.read = read
         self.content = content
+        self.due = due
         self.tz = tz
         self.today = today
+        self.now = now
         self.frame: pd.DataFrame | None = None
+        self.due_dates: DueDates | None = None
         self.summary: Summary | None = None
         self.heading = widgets.HTML("<h3 style='margin:0.2em 0'>Your practice so far</h3>")
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
@@ -88,12 +124,27 @@ class ProgressView(widgets.VBox):
         self.filter_note = widgets.HTML("")
         self.spotlight = widgets.HTML("")
         self.spotlight.add_class("prep-spotlight")
+        self.topic_grid = widgets.HTML("")
+        self.topic_grid.add_class("prep-topic-grid")
+        self.topic = widgets.Dropdown(
+            description="Questions in",
+            options=[("Every question you have practised", PRACTISED)],
+            value=PRACTISED,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="min(100%, 48em)"),
+        )
+        self.topic.add_class("prep-topic-select")
+        self.topic.observe(self._on_topic, names="value")
         self.cards = widgets.HTML("")
         self.cards.add_class("prep-question-cards")
+        self.chart_note = widgets.HTML("")
         self.charts = widgets.GridBox(
             layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))")
         )
         self.table = widgets.HTML("")
+        self._topic_chosen = False  # the learner picked a topic: keep it across redraws
+        self._quiet = False  # options being replaced: not a choice of the learner's
+        self._images: dict[str, widgets.Image] = {}  # the charts drawn, by name
         super().__init__(
             [
                 self.heading,
@@ -103,7 +154,10 @@ class ProgressView(widgets.VBox):
                 self.filters,
                 self.filter_note,
                 self.spotlight,
+                self.topic_grid,
+                self.topic,
                 self.cards,
+                self.chart_note,
                 self.charts,
                 self.table,
                 self.bug_log,
@@ -121,6 +175,14 @@ class ProgressView(widgets.VBox):
         self.render()
 
     @guarded
+    def _on_topic(self, _change: dict | None = None) -> None:
+        if self._quiet:
+            return
+        self._topic_chosen = True
+        self.show_cards()
+        self.draw_charts(QUESTION_CHARTS)
+
+    @guarded
     def _on_show_all(self, _button: widgets.Button | None = None) -> None:
         with self.hold_trait_notifications():
             self.since.value = self.until.value = None
@@ -128,7 +190,7 @@ class ProgressView(widgets.VBox):
         self.render()
 
     def refresh(self) -> None:
-        """Re-read the history and redraw everything."""
+        """Re-read the history (once) and redraw everything."""
         try:
             report = self.read()
         except HistoryError as exc:
@@ -138,6 +200,7 @@ class ProgressView(widgets.VBox):
             return
         self.problems.value = _problems_html(report)
         self.frame = report.frame
+        self.due_dates = self.due(report.frame) if self.due is not None else None
         self.render()
 
     def render(self) -> None:
@@ -161,7 +224,15 @@ class ProgressView(widgets.VBox):
         tz = self.tz or local_tz()
         today = self.today or datetime.now(tz).date()
         self.summary = summarise(
-            self.frame, self.content, tz, today, since=since, until=until, item=item
+            self.frame,
+            self.content,
+            tz,
+            today,
+            since=since,
+            until=until,
+            item=item,
+            due=self.due_dates,
+            now=self.now or datetime.now(timezone.utc),
         )
         self.filter_note.value = _filter_note(since, until, item and self.content.title_of(item))
         total = int(self.summary.per_day.sum())
@@ -173,22 +244,186 @@ class ProgressView(widgets.VBox):
             + habit_sentence(self.summary),
         )
         self.spotlight.value = spotlight_html(self.summary)
-        self.cards.value = question_cards_html(
-            self.summary, today, "No attempts in these dates" if since or until else "Not tried yet"
+        self.topic_grid.value = topic_grid_html(self.summary.topics, dated=bool(since or until))
+        self._offer_topics(self.summary.topics)
+        self.show_cards()
+        self.draw_charts()
+        self.table.value = items_table_html(self.summary) if total else ""
+
+    def _chosen_ids(self) -> list[str] | None:
+        """The questions the topic selector picks, or None for every one (or one item)."""
+        if self.summary is None or self.item.value or self.topic.value == PRACTISED:
+            return None
+        row = next((r for r in self.summary.topics if r.topic == self.topic.value), None)
+        return None if row is None else list(row.total.question_ids)
+
+    def draw_charts(self, names: Sequence[str] | None = None) -> None:
+        """Draw the charts (or only `names`); the question charts follow the topic selector."""
+        summary = self.summary
+        if summary is None:
+            return
+        ids = self._chosen_ids()
+        chosen = summary
+        if ids is not None:
+            chosen = dataclasses.replace(
+                summary, questions=summary.questions[summary.questions["item_id"].isin(ids)]
+            )
+        title = next((r.title for r in summary.topics if r.topic == self.topic.value), "")
+        self.chart_note.value = (
+            f"<p style='margin:0.4em 0 0 0;color:{_MUTED}'>The coverage, confidence and "
+            f"answer-length charts show the questions in <strong>{esc(title)}</strong>; pick "
+            "another topic above to see its lines.</p>"
+            if ids is not None
+            else ""
         )
         images = []
-        for name, fig in figures(self.summary).items():
-            image = widgets.Image(value=png_bytes(fig), format="png")
-            image.layout.max_width = "100%"
-            image.add_class(f"prep-chart-{name}")
+        for name, build in CHARTS:
+            image = self._images.get(name)
+            if image is None or names is None or name in names:
+                fig = build(chosen if name in QUESTION_CHARTS else summary)
+                image = widgets.Image(value=png_bytes(fig), format="png")
+                image.layout.max_width = "100%"
+                image.add_class(f"prep-chart-{name}")
+                self._images[name] = image
             images.append(image)
         self.charts.children = tuple(images)
-        self.table.value = items_table_html(self.summary) if total else ""
+
+    def _offer_topics(self, grid: Sequence[TopicRow]) -> None:
+        """Fill the topic selector; keep the learner's pick, else the last topic practised."""
+        practised = sum(row.total.practised for row in grid)
+        options = [(f"Every question you have practised ({practised})", PRACTISED)] + [
+            (topic_option(row), row.topic) for row in grid
+        ]
+        ids = [value for _label, value in options]
+        keep = self.topic.value if self._topic_chosen and self.topic.value in ids else None
+        value = keep or last_practised_topic(grid) or (grid[0].topic if grid else PRACTISED)
+        self._quiet = True
+        try:
+            if list(self.topic.options) != options:
+                self.topic.options = options
+            self.topic.value = value
+        finally:
+            self._quiet = False
+
+    def show_cards(self) -> None:
+        """Draw the per-question cards of the chosen topic (or the one question shown)."""
+        summary = self.summary
+        if summary is None:
+            self.cards.value = ""
+            return
+        item = self.item.value or None
+        dated = bool(self.since.value or self.until.value)
+        untried = "No attempts in these dates" if dated else "Not tried yet"
+        today = self.today or datetime.now(self.tz or local_tz()).date()
+        self.topic.layout.display = "none" if item else None
+        stats = summary.question_stats
+        if not item and stats is not None and not stats.empty:
+            if self.topic.value == PRACTISED:
+                stats = stats[~stats["untried"]]
+            else:
+                stats = stats[stats["topic"] == self.topic.value]
+        self.cards.value = question_cards_html(stats, today, untried)
 
     def _clear(self) -> None:
         self.charts.children = ()
-        for part in (self.table, self.spotlight, self.cards, self.filter_note):
+        self._images.clear()
+        for part in (
+            self.table,
+            self.spotlight,
+            self.cards,
+            self.filter_note,
+            self.topic_grid,
+            self.chart_note,
+        ):
             part.value = ""
+
+
+def topic_option(row: TopicRow) -> str:
+    """The topic selector's label: `Databases and SQL (6 questions, 2 due)`."""
+    cell = row.total
+    extra = f", {cell.due} due" if cell.due else ""
+    return f"{row.title} ({cell.questions} question{plural_s(cell.questions)}{extra})"
+
+
+def _cell_counts(cell: Cell) -> str:
+    return f"{cell.untried} untried · {cell.due} due · {cell.strong} strong"
+
+
+_PAD = "padding:0.3em 0.55em"
+
+
+def grid_cell_html(cell: Cell, *, colspan: int = 1) -> str:
+    """One square of the grid: the recent coverage, how many questions, the three counts."""
+    span = f" colspan='{colspan}'" if colspan > 1 else ""
+    if not cell.questions:
+        return f"<td class='prep-grid-empty'{span} style='{_PAD};opacity:0.8'>no questions</td>"
+    band = cell.band
+    if cell.recent_coverage is not None:
+        lead = f"<strong style='font-size:1.15em'>{cell.recent_coverage:.0f}%</strong>"
+    elif cell.practised:
+        lead = "<strong>tried</strong>, no coverage saved"
+    else:
+        lead = "<strong>not tried yet</strong>"
+    questions = f"· {cell.questions} question{plural_s(cell.questions)}"
+    return (
+        f"<td class='prep-grid-cell prep-band-{band}'{span} "
+        f"style='background:{_TINTS[band]};{_PAD};vertical-align:top;line-height:1.35'>"
+        f"<div>{lead} <span style='font-size:0.85em'>{questions}</span></div>"
+        f"<div style='font-size:0.85em;white-space:nowrap'>{_cell_counts(cell)}</div></td>"
+    )
+
+
+def topic_grid_html(grid: Sequence[TopicRow], *, dated: bool = False) -> str:
+    """The topic × level grid: a real table, a header on every row and column, text in
+    every cell, and a key above it; colour only repeats what the words say."""
+    if not grid:
+        return ""
+    head = "".join(
+        f"<th scope='col' style='text-align:left;{_PAD}'>{h}</th>"
+        for h in ("Topic", "All levels", *(level.capitalize() for level in LEVELS))
+    )
+    rows = []
+    for row in grid:
+        cells = [grid_cell_html(row.total)]
+        if row.every_level == row.total.questions:
+            cells.append(
+                f"<td colspan='{len(LEVELS)}' style='{_PAD};opacity:0.8'>asked at every level</td>"
+            )
+        else:
+            cells += [grid_cell_html(row.levels[level]) for level in LEVELS]
+        note = ""
+        if 0 < row.every_level < row.total.questions:
+            note = (
+                f"<div style='font-weight:normal;font-size:0.85em'>{row.every_level} at every "
+                "level: under All levels only</div>"
+            )
+        rows.append(
+            f"<tr><th scope='row' style='text-align:left;{_PAD};vertical-align:top;"
+            f"font-weight:600'>{esc(row.title)}{note}</th>{''.join(cells)}</tr>"
+        )
+    when = "in the dates shown" if dated else "lately"
+    legend = " ".join(
+        f"<span style='background:{_TINTS[band]};padding:0 0.45em;border-radius:3px;"
+        f"white-space:nowrap'>{_BAND_WORDS[band]}</span>"
+        for band in ("weak", "fair", "strong", "untried")
+    )
+    return (
+        "<h4 style='margin:0.8em 0 0.2em 0'>Your topics at a glance</h4>"
+        "<table class='prep-topics' style='border-collapse:separate;border-spacing:3px;"
+        "width:100%;table-layout:fixed;line-height:1.35'>"
+        "<colgroup><col style='width:24%'>"
+        + f"<col style='width:{76 / (len(LEVELS) + 1):.2f}%'>"
+        * (len(LEVELS) + 1)
+        + "</colgroup>"
+        "<caption style='caption-side:top;text-align:left;padding:0 0 0.35em 0;"
+        "line-height:1.5'>"
+        f"Each square: the <strong>recent coverage</strong> (the share of talking points "
+        f"your last tries covered, {when}, averaged over the questions tried), then how many "
+        "questions are <strong>untried</strong>, <strong>due</strong> (the schedule says "
+        f"review it now) and <strong>strong</strong> ({STRONG_COVERAGE:.0f}% or more lately "
+        f"and not due). {legend}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _filter_note(since: date | None, until: date | None, title: str | None) -> str:
@@ -265,15 +500,44 @@ def sparkline(values: tuple[float, ...], low: float, high: float) -> str:
 def _change(value: float, unit: str) -> str:
     if pd.isna(value) or round(value, 1) == 0:
         return ""
-    arrow, color = ("↑", _GOOD) if value > 0 else ("↓", _BAD)
-    return f" <span style='color:{color}'>{arrow} {abs(value):.{0 if unit == '%' else 1}f}</span>"
+    # a tint behind the theme's own text colour: a green or red text colour of its own
+    # falls below 4.5:1 contrast on JupyterLab's light theme or on its dark one
+    arrow, tint = ("↑", _TINTS["strong"]) if value > 0 else ("↓", _TINTS["weak"])
+    return (
+        f" <span style='background:{tint};padding:0 0.3em;border-radius:3px'>"
+        f"{arrow} {abs(value):.{0 if unit == '%' else 1}f}</span>"
+    )
 
 
-def question_cards_html(summary: Summary, today: date, untried: str = "Not tried yet") -> str:
-    """A small card per question: attempts, last practised, and coverage and confidence trends."""
-    stats = summary.question_stats
+def card_status_html(row) -> str:
+    """A card's line in the grid's own words: recent coverage, tinted as the grid is, and
+    whether the question is due or strong (the same columns the grid counts)."""
+    band = coverage_band(row.recent_coverage)
+    if pd.isna(row.recent_coverage):
+        recent = "No coverage saved yet"
+    else:
+        recent = f"Recent coverage <strong>{row.recent_coverage:.0f}%</strong>"
+    marks = []
+    if row.due:
+        marks.append("<strong class='prep-due'>due</strong>")
+    if row.strong:
+        marks.append("<strong class='prep-strong'>strong</strong>")
+    tail = f" · {' · '.join(marks)}" if marks else ""
+    return (
+        f"<div class='prep-card-status'><span style='background:{_TINTS[band]};"
+        f"padding:0 0.35em;border-radius:3px'>{recent}</span>{tail}</div>"
+    )
+
+
+def question_cards_html(
+    stats: pd.DataFrame | None, today: date, untried: str = "Not tried yet"
+) -> str:
+    """A small card per question: its status, attempts, last practised, and trends.
+
+    `stats` are rows of `Summary.question_stats` (with the columns `mark_status` adds).
+    """
     if stats is None or stats.empty:
-        return ""
+        return "<p style='margin:0.3em 0'><em>No questions to show here yet.</em></p>"
     cards = []
     for row in stats.itertuples(index=False):
         if row.attempts == 0:
@@ -281,8 +545,9 @@ def question_cards_html(summary: Summary, today: date, untried: str = "Not tried
         else:
             last = row.last_practised
             lines = [
+                card_status_html(row),
                 f"<div style='color:{_MUTED}'>{row.attempts} attempt{plural_s(row.attempts)} "
-                f"· last {days_ago(last, today)} ({last:%a %d %b})</div>"
+                f"· last {days_ago(last, today)} ({last:%a %d %b})</div>",
             ]
             if pd.notna(row.latest_coverage):
                 lines.append(
@@ -297,8 +562,8 @@ def question_cards_html(summary: Summary, today: date, untried: str = "Not tried
                     f"{sparkline(row.confidence_trend, 1, 5)}</div>"
                 )
         cards.append(
-            "<div class='prep-question-stat' style='border:1px solid "
-            "var(--jp-border-color2,#ccc);border-radius:6px;padding:0.4em 0.7em'>"
+            f"<div class='prep-question-stat' data-item='{esc(row.item_id)}' style='border:1px "
+            "solid var(--jp-border-color2,#ccc);border-radius:6px;padding:0.4em 0.7em'>"
             f"<div style='font-weight:600'>{esc(row.title)}</div>{''.join(lines)}</div>"
         )
     return (
