@@ -565,6 +565,23 @@ def test_one_weak_signal_in_two_forms_is_still_one_clue():
     assert twice.points[0].covered
 
 
+def test_two_spellings_of_one_weak_signal_are_still_one_clue():
+    """Two spellings of one weak signal match the same words: a word said twice is one clue."""
+    from prep.coach.analysis import Lexicon
+    from prep.models import Question
+
+    point = TalkingPoint(
+        "expiry-vs-eviction", "Expiry is not eviction.", ("~evict", "~eviction", "~maxmemory")
+    )
+    question = Question(
+        "q", "Q", "Q?", ("why",), (point,), ("pit",), ("out",), (30, 60), topic="caching"
+    )
+    repeated = analyse("Eviction is fine. We tuned eviction last year.", question, Lexicon())
+    assert not repeated.points[0].covered
+    two = analyse("Eviction starts when Redis reaches maxmemory.", question, Lexicon())
+    assert two.points[0].covered
+
+
 def test_words_whose_stems_collide_keep_their_own_meaning():
     assert key("caching") == key("cached") == key("cache")
     assert key("indices") == key("index")

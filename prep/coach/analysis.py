@@ -462,9 +462,12 @@ def _weak_enough(tokens: Tokens, signals: list[str], tech: frozenset[str]) -> bo
     """Do two different weak signals match at places that do not overlap?
 
     One weak signal found twice ("commit" and "commits"), or two weak phrases found on
-    the same words ("memory is full" inside "when memory is full"), is still one clue.
+    the same words ("memory is full" inside "when memory is full"), is still one clue;
+    so are two spellings of one signal that match the same words ("~evict" and
+    "~eviction"), even where the answer says that word twice.
     """
-    found = [s for s in (spans(tokens, [sig], tech, inflect=True) for sig in signals) if s]
+    unique = {_compile(sig, True): sig for sig in signals}.values()
+    found = [s for s in (spans(tokens, [sig], tech, inflect=True) for sig in unique) if s]
     for i, first in enumerate(found):
         for second in found[i + 1 :]:
             if any(a_end <= b or b_end <= a for a, a_end in first for b, b_end in second):
