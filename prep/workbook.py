@@ -43,6 +43,7 @@ from .widgets import MessageCard, ProgressView, QuestionCard, TipCard
 from .widgets._common import local_tz
 from .widgets.add_question_card import AddQuestionCard
 from .widgets.cohort_view import CohortView
+from .widgets.deck import EMPTY_TOPIC, Deck
 from .widgets.mock_view import MockInterview
 from .widgets.next_up_view import NextUpList, NextUpView
 from .widgets.question_card import KEPT_ATTEMPTS
@@ -120,9 +121,14 @@ def card(item_id: str) -> widgets.VBox:
 
 
 def _build_card(
-    item: Question | Tip, history_store: HistoryStore, draft_store: DraftStore
+    item: Question | Tip,
+    history_store: HistoryStore,
+    draft_store: DraftStore,
+    report: HistoryReport | None = None,
 ) -> widgets.VBox:
-    report = _read_quietly(history_store)
+    """Build one card from `report`, the history read for a whole page, or a read of its own."""
+    if report is None:
+        report = _read_quietly(history_store)
     frame = report.frame
     if isinstance(item, Question):
         # only the newest attempts become objects, and only they are copied out of the
@@ -166,6 +172,49 @@ def _show_read_problems(card_widget: QuestionCard | TipCard, report: HistoryRepo
         return
     earlier = f" {status.text}" if status.text else ""  # e.g. "Draft restored ..." stays
     status.show("error" if report.error else "warn", f"{summary}{earlier}")
+
+
+OWN_TOPIC_EMPTY = "No questions here yet — add one with the form above."
+
+
+def deck(topic: str, level: str | None = None) -> widgets.VBox:
+    """A topic's questions as a deck: one card at a time, previous/next, a level filter.
+
+    `level="mid"` opens it filtered to one level (`junior`, `mid`, `senior`). Opening it
+    reads the history once, for the jump list and the first card; a card first shown
+    later reads again (the store reads only what was appended since). The deck of your
+    own questions (`"my-questions"`) has a Refresh button for the ones added since.
+    """
+    mine = topic == OWN_TOPIC.id
+    try:
+        data, own = _own()
+        if mine and own.problem is not None:
+            raise own.problem  # not "no questions yet": the learner's file needs fixing
+        data.select(topic=topic, level=level)  # an unknown topic or level is a message
+        chosen = data.select(topic=topic)
+        history_store, draft_store = store(), drafts()
+        opening = _read_quietly(history_store)
+    except PrepError as exc:
+        return MessageCard(f"This topic cannot be shown: {topic}", str(exc))
+    shared: list[HistoryReport | None] = [opening]
+
+    def build(question: Question) -> widgets.VBox:
+        try:
+            return _build_card(question, history_store, draft_store, report=shared[0])
+        except PrepError as exc:
+            return MessageCard(f"This card cannot be shown: {question.id}", str(exc))
+
+    items = opening.frame["item_id"]
+    view = Deck(
+        chosen,
+        build,
+        practised=set(items[items.isin([q.id for q in chosen])]),
+        level=level,
+        empty=OWN_TOPIC_EMPTY if mine else EMPTY_TOPIC,
+        reload=(lambda: content().select(topic=topic)) if mine else None,
+    )
+    shared[0] = None  # later cards see answers saved since the page opened
+    return view
 
 
 def questions(topic: str | None = None, level: str | None = None) -> list[Question]:

@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+BANK_DIR = "data/questions"  # one file per topic; each topic has a notebook with its deck
+OWN_TOPIC = "my-questions"  # the learner's own questions: a deck, but no file in the repo
 CONTENT_FILES = {
     "data/questions.yaml": "questions",
     "data/tips.yaml": "tips",
@@ -44,12 +46,44 @@ def _code_sources(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def _content_ids() -> set[str]:
-    ids: set[str] = set()
+    ids: set[str] = set(_bank())
     for rel, key in CONTENT_FILES.items():
         with open(ROOT / rel, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
         ids.update(item["id"] for item in data[key])
     return ids
+
+
+def _bank() -> dict[str, str]:
+    """Every bank question's id and its topic, read from data/questions/<topic>.yaml."""
+    found = {}
+    for path in sorted((ROOT / BANK_DIR).glob("*.yaml")):
+        if path.name == "index.yaml":
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found.update({q["id"]: data["topic"] for q in data["questions"]})
+    return found
+
+
+def _bank_order() -> list[str]:
+    index = ROOT / BANK_DIR / "index.yaml"
+    return yaml.safe_load(index.read_text(encoding="utf-8"))["order"] if index.exists() else []
+
+
+def _calls(nb: nbformat.NotebookNode, function: str) -> list[object]:
+    """The first argument of every `prep.<function>(...)` cell (ast: any literal)."""
+    found = []
+    for source in _code_sources(nb):
+        call = ast.parse(source).body[0]
+        if (
+            isinstance(call, ast.Expr)
+            and isinstance(call.value, ast.Call)
+            and isinstance(call.value.func, ast.Attribute)
+            and call.value.func.attr == function
+        ):
+            arg = call.value.args[0] if call.value.args else None
+            found.append(arg.value if isinstance(arg, ast.Constant) else arg)
+    return found
 
 
 def test_order_has_unique_files_and_titles():
@@ -95,27 +129,36 @@ def test_other_code_cells_are_one_prep_call(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_card_ids_exist_in_content(name):
     known = _content_ids()
-    for source in _code_sources(_read(name)):
-        call = ast.parse(source).body[0]
-        if not (
-            isinstance(call, ast.Expr)
-            and isinstance(call.value, ast.Call)
-            and isinstance(call.value.func, ast.Attribute)
-            and call.value.func.attr == "card"
-        ):
-            continue
-        arg = call.value.args[0]
-        assert isinstance(arg, ast.Constant), f"{name}: card id must be a literal string"
-        assert arg.value in known, f"{name}: unknown card id {arg.value!r}"
+    for item_id in _calls(_read(name), "card"):
+        assert isinstance(item_id, str), f"{name}: card id must be a literal string"
+        assert item_id in known, f"{name}: unknown card id {item_id!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deck_topics_exist_in_content(name):
+    known = {*_bank().values(), OWN_TOPIC}
+    for topic in _calls(_read(name), "deck"):
+        assert isinstance(topic, str), f"{name}: deck topic must be a literal string"
+        assert topic in known, f"{name}: unknown topic {topic!r}"
 
 
 def test_every_content_item_has_a_card():
-    used = set()
+    """Each question and tip is on a page: its own card, or its topic's deck."""
+    cards, decks = set(), set()
     for name in NAMES:
-        for source in _code_sources(_read(name)):
-            if source.startswith("prep.card("):
-                used.add(ast.literal_eval(source[len("prep.card(") : -1]))
-    assert used == _content_ids()
+        cards.update(_calls(_read(name), "card"))
+        decks.update(_calls(_read(name), "deck"))
+    in_decks = {item_id for item_id, topic in _bank().items() if topic in decks}
+    assert cards | in_decks == _content_ids()
+
+
+def test_each_topic_has_one_page_in_the_bank_order():
+    """Pages 12 onward are the bank's topics in data/questions/index.yaml's order, one each."""
+    decks = [(name, topic) for name in NAMES for topic in _calls(_read(name), "deck")]
+    bank_pages = [(name, topic) for name, topic in decks if topic != OWN_TOPIC]
+    assert [topic for _, topic in bank_pages] == _bank_order()
+    for number, (name, topic) in enumerate(bank_pages, 12):
+        assert name == f"{number:02d}-{topic}.ipynb"
 
 
 def test_navigation_markdown_ends():

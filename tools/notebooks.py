@@ -38,6 +38,20 @@ ORDER: list[tuple[str, str]] = [
     ("09-certifications.ipynb", "Certifications and certificates"),
     ("10-progress.ipynb", "Your progress"),
     ("11-mock-interview.ipynb", "Mock interview"),
+    # one page per topic of the question bank, in data/questions/index.yaml's order
+    ("12-http-apis.ipynb", "HTTP and REST APIs"),
+    ("13-databases.ipynb", "Databases and SQL"),
+    ("14-nosql.ipynb", "NoSQL and consistency"),
+    ("15-caching.ipynb", "Caching"),
+    ("16-concurrency.ipynb", "Concurrency and async"),
+    ("17-distributed.ipynb", "Distributed systems and messaging"),
+    ("18-architecture.ipynb", "Architecture and scaling"),
+    ("19-security.ipynb", "Security and authentication"),
+    ("20-testing.ipynb", "Testing and quality"),
+    ("21-design.ipynb", "Code design and patterns"),
+    ("22-operations.ipynb", "Deployment, observability and incidents"),
+    ("23-behavioural.ipynb", "Behavioural and situational questions"),
+    ("24-my-questions.ipynb", "Your own questions"),
 ]
 
 

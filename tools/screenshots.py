@@ -1,9 +1,10 @@
-"""Take the README screenshots in a real JupyterLab: a saved question card and the progress page.
+"""Take the README screenshots in a real JupyterLab: a question card, progress, a topic page.
 
 Usage::
 
-    .venv/bin/python tools/screenshots.py                # docs/question-card.png, docs/progress.png
-    .venv/bin/python tools/screenshots.py --theme dark   # docs/question-card-dark.png, ...
+    .venv/bin/python tools/screenshots.py               # docs/question-card.png, progress.png,
+                                                        # topic-page.png
+    .venv/bin/python tools/screenshots.py --theme dark  # docs/question-card-dark.png, ...
 
 Runs on a temp copy of the notebooks with a made-up three-week practice history in a temp data
 dir, so your own history never appears in a picture. Needs Debian's Chromium (see tests/lab.py).
@@ -42,6 +43,15 @@ TYPED_ANSWER = (
     "Next time I would add load tests before launch, not after."
 )
 TYPED_CONFIDENCE = "4"
+TOPIC_NOTEBOOK = "12-http-apis.ipynb"
+# the topic page: the first question answered and saved, then the deck kept to one level
+TOPIC_SAVED = (
+    "The phone resolves the API's name and opens a TLS connection, then sends GET /orders/42\n"
+    "with its bearer token. The load balancer passes it to one of our app servers, where the\n"
+    "router finds the handler, middleware checks the token, and the handler reads order 42\n"
+    "from PostgreSQL. We serialise it to JSON and answer 200 with a Cache-Control header."
+)
+TOPIC_LEVEL = "Mid"
 
 
 @dataclass(frozen=True)
@@ -261,6 +271,7 @@ def take_screenshots(out_dir: Path, *, dark: bool) -> list[Path]:
     suffix = "-dark" if dark else ""
     card_png = out_dir / f"question-card{suffix}.png"
     progress_png = out_dir / f"progress{suffix}.png"
+    topic_png = out_dir / f"topic-page{suffix}.png"
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="prep-shots-") as tmp:
         data_dir = Path(tmp) / "data"
@@ -306,8 +317,50 @@ def take_screenshots(out_dir: Path, *, dark: bool) -> list[Path]:
                 page.locator(".prep-progress").first.screenshot(
                     path=str(progress_png), animations="disabled"
                 )
+            with lab.artifacts_on_failure(page, f"screenshots-topic-page{suffix}", server):
+                page.set_viewport_size(VIEWPORT)
+                lab.open_and_run(
+                    page, server, TOPIC_NOTEBOOK, selector=".prep-deck", timeout=TIMEOUT_S
+                )
+                _topic_page(page, topic_png)
             browser.close()
-    return [card_png, progress_png]
+    return [card_png, progress_png, topic_png]
+
+
+def _topic_page(page: Page, path: Path) -> None:
+    """Save an answer to the deck's first question, then keep to one level; shoot the page."""
+    deck = page.locator(".prep-deck").first
+    card = deck.locator(".prep-question-card").first
+    card.locator(".prep-answer textarea").first.fill(TOPIC_SAVED)
+    lab.save_button(card).click()
+    card.locator(".prep-status", has_text="Saved").first.wait_for()
+    deck.locator(".prep-deck-level button", has_text=TOPIC_LEVEL).click()
+    deck.locator(".prep-deck-position", has_text="Question 1 of").first.wait_for()
+    page.mouse.move(0, 0)
+    # the page's title and introduction above the deck, so the picture reads as a page
+    title = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell").first
+    span = deck.evaluate(
+        "(el, title) => el.getBoundingClientRect().bottom - title.getBoundingClientRect().top",
+        title.element_handle(),
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": int(span) + 220})
+    title.scroll_into_view_if_needed()
+    time.sleep(0.5)  # let the resized notebook settle
+    top = title.bounding_box()
+    bottom = deck.bounding_box()
+    if top is None or bottom is None:
+        raise RuntimeError("the topic page's title or deck is not on screen")
+    left = min(top["x"], bottom["x"]) - 8
+    page.screenshot(
+        path=str(path),
+        animations="disabled",
+        clip={
+            "x": left,
+            "y": top["y"] - 8,
+            "width": max(top["x"] + top["width"], bottom["x"] + bottom["width"]) - left + 8,
+            "height": bottom["y"] + bottom["height"] - top["y"] + 16,
+        },
+    )
 
 
 # --- the progress page's topic view, over a bank-wide history ------------------------------
