@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from prep.store import history_format
@@ -180,6 +180,8 @@ STEPS = st.lists(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=STEPS)
+# found by Hypothesis: a lone "\r" in an answer once counted as a line break in a whole read
+@example(steps=[("save", "\r"), ("read", None), ("tear", 1), ("save", "")])
 def test_interleaved_appends_tears_and_reads_always_match_a_fresh_read(tmp_path_factory, steps):
     path = tmp_path_factory.mktemp("view") / "practice_history.csv"
     store = HistoryStore(path, clock=clock())

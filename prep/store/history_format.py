@@ -354,8 +354,12 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """Split the text into (first physical line, fields) records."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    """Split the text into (first physical line, fields) records.
+
+    Lines are counted at "\n" only, as the store counts them when it reads just the rows
+    appended since: a lone "\r" in an answer is text, not a line break.
+    """
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=False)
     out = []
     start = 1
     for row in reader:
