@@ -51,7 +51,6 @@ HTML_SUFFIXES = (".html", ".htm")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_VERDICT = {"short": "a little short", "long": "on the long side", "on target": "on target"}
 _MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "&#91;", "]": "&#93;"}
 _MD_SPECIAL = re.compile(r"[&<>\[\]]")
 
@@ -341,8 +340,8 @@ def _notes(feedback: Feedback) -> list[str]:
     notes = [
         f"Length: {_plural(feedback.words, 'word')}, about "
         f"{format_duration(feedback.spoken_seconds)} spoken, "
-        f"{_VERDICT[feedback.length_verdict]} (aim for {format_duration(low)}–"
-        f"{format_duration(high)})."
+        f"{feedback.length_advice}; the aim is {format_duration(low)}–"
+        f"{format_duration(high)}."
     ]
     required = [p for p in feedback.points if not p.optional]
     covered = sum(p.covered for p in required)
