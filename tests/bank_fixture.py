@@ -73,23 +73,36 @@ def _question(qid: str, level: str, title: str) -> dict:
     }
 
 
-def write_bank(folder: Path) -> Path:
-    """Fill `folder` with the article's content files and the small bank; return it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("questions.yaml", "tips.yaml", "guides.yaml"):
-        shutil.copy(DATA / name, folder / name)
-    bank = folder / "questions"
-    bank.mkdir(exist_ok=True)
-    (bank / "index.yaml").write_text(yaml.safe_dump({"schema": 1, "order": ORDER}), "utf-8")
-    for topic, (title, questions) in BANK.items():
+def write_topics(content: Path, topics: dict[str, tuple[str, list[dict]]]) -> Path:
+    """Write `questions/` in `content`: an index in the given order and a file per topic.
+
+    `topics` maps a topic id to its title and its questions (mappings as a topic file holds
+    them). The coach's word lists are copied beside, so the content folder is complete.
+    """
+    bank = content / "questions"
+    bank.mkdir(parents=True, exist_ok=True)
+    (bank / "index.yaml").write_text(yaml.safe_dump({"schema": 1, "order": list(topics)}), "utf-8")
+    for topic, (title, questions) in topics.items():
         data = {
             "schema": 1,
             "topic": topic,
             "title": title,
             "summary": f"Questions about {title.lower()}.",
-            "questions": [_question(*q) for q in questions],
+            "questions": questions,
         }
         (bank / f"{topic}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    shutil.copy(DATA / "coach.yaml", content / "coach.yaml")
+    return content
+
+
+def write_bank(folder: Path) -> Path:
+    """Fill `folder` with the article's content files and the small bank; return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("questions.yaml", "tips.yaml", "guides.yaml"):
+        shutil.copy(DATA / name, folder / name)
+    write_topics(
+        folder, {t: (title, [_question(*q) for q in qs]) for t, (title, qs) in BANK.items()}
+    )
     return folder
 
 

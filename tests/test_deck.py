@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import ipywidgets as widgets
 import pytest
-import yaml
+from bank_fixture import write_topics
 
 import prep
 from prep import workbook
@@ -37,18 +35,8 @@ def bank_question(n: int, level: str) -> dict:
 @pytest.fixture
 def bank(content_copy, monkeypatch):
     """A content folder with one small bank topic, `queues`, of six questions at three levels."""
-    folder = content_copy / "questions"
-    folder.mkdir()
-    (folder / "index.yaml").write_text(yaml.safe_dump({"schema": 1, "order": ["queues"]}))
-    topic = {
-        "schema": 1,
-        "topic": "queues",
-        "title": "Queues and messaging",
-        "summary": "Delivery guarantees.",
-        "questions": [bank_question(n, lv) for n, lv in enumerate(LEVELS_IN_FIXTURE, 1)],
-    }
-    (folder / "queues.yaml").write_text(yaml.safe_dump(topic, sort_keys=False))
-    shutil.copy(workbook.paths.REPO_ROOT / "data" / "coach.yaml", content_copy / "coach.yaml")
+    questions = [bank_question(n, lv) for n, lv in enumerate(LEVELS_IN_FIXTURE, 1)]
+    write_topics(content_copy, {"queues": ("Queues and messaging", questions)})
     monkeypatch.setenv("PREP_CONTENT_DIR", str(content_copy))
     return content_copy
 

@@ -7,7 +7,6 @@ the real bank being written beside this work and the learner's real files are ne
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import stat
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bank_fixture import write_topics
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_durability import SyscallSpy, assert_replaced_safely
@@ -77,10 +77,6 @@ def bank_question(qid: str, title: str, prompt: str, level: str) -> dict:
 @pytest.fixture
 def bank(content_copy, monkeypatch):
     """A content folder with two small bank topics, `caching` and `behavioural`."""
-    folder = content_copy / "questions"
-    folder.mkdir()
-    order = ["caching", "behavioural"]
-    (folder / "index.yaml").write_text(yaml.safe_dump({"schema": 1, "order": order}))
     topics = {
         "caching": [
             bank_question(
@@ -105,16 +101,7 @@ def bank(content_copy, monkeypatch):
             )
         ],
     }
-    for topic, questions in topics.items():
-        body = {
-            "schema": 1,
-            "topic": topic,
-            "title": topic.capitalize(),
-            "summary": "A small fixture topic.",
-            "questions": questions,
-        }
-        (folder / f"{topic}.yaml").write_text(yaml.safe_dump(body, sort_keys=False))
-    shutil.copy(REPO / "data" / "coach.yaml", content_copy / "coach.yaml")
+    write_topics(content_copy, {topic: (topic.capitalize(), qs) for topic, qs in topics.items()})
     monkeypatch.setenv("PREP_CONTENT_DIR", str(content_copy))
     return content_copy
 
