@@ -145,3 +145,28 @@ class Attempt:
     seconds: int | None = None
     confidence: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+EXERCISE_KINDS = ("python", "sql")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A coding or SQL exercise the learner solves in a notebook cell and checks with prep."""
+
+    id: str
+    title: str
+    kind: str  # "python" or "sql"
+    topic: str  # a bank Topic id
+    level: str  # one of LEVELS
+    minutes: int  # a realistic interview time for it
+    task: str  # markdown
+    interface: str  # python: the signatures to implement; sql: the tables involved
+    examples: str
+    starter: str  # code (or a query) the learner starts from
+    hints: tuple[str, ...]  # vaguest first
+    solution: str  # a model solution
+    explanation: str  # markdown: why it works, its trade-offs
+    name: str = ""  # python: the class or function the learner defines
+    ordered: bool = False  # sql: the row order is part of the answer
+    source: str = ""  # the file it came from
