@@ -207,7 +207,9 @@ def run_one(case: Case, solution: Any, capture: _Capped) -> Outcome:
 def _error_text(exc: BaseException) -> str:
     message = str(exc)
     name = type(exc).__name__
-    return f"{name}: {short(message, 500)}" if message else name
+    if len(message) > 500:
+        message = message[:499] + "…"
+    return f"{name}: {message}" if message else name
 
 
 class _Stop(BaseException):
