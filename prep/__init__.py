@@ -3,6 +3,7 @@
 Notebooks call these functions one line at a time, e.g. `prep.card("past-role")`.
 """
 
+from .coding import check, exercise, exercises, hint, sample_database, solution, sql, starter
 from .content.own import OwnQuestionError
 from .errors import AnswerBookError, ContentError, HistoryError, PrepError
 from .workbook import (
@@ -37,10 +38,14 @@ __all__ = [
     "add_question_card",
     "backup_history",
     "card",
+    "check",
     "deck",
     "edit_question",
+    "exercise",
+    "exercises",
     "export_answer_book",
     "export_for_spreadsheet",
+    "hint",
     "history",
     "history_problems",
     "mock_interview",
@@ -50,6 +55,10 @@ __all__ = [
     "repair_history",
     "restore_question",
     "retire_question",
+    "sample_database",
+    "solution",
+    "sql",
+    "starter",
     "tips",
     "topics",
 ]

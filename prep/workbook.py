@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections.abc import Iterable
@@ -23,11 +24,15 @@ from .content.own import (
     merge,
     with_answered,
 )
-from .errors import PrepError
+from .errors import HistoryError, PrepError
+from .exercises import runner
+from .exercises.catalog import Catalog
+from .exercises.catalog import load as load_exercises
+from .exercises.report import CheckReport
 from .insight import answer_book, cohort
-from .models import LEVELS, Question, Tip
+from .models import LEVELS, Exercise, Question, Tip
 from .practice import replay_cache
-from .practice.schedule import Replay, by_topic, mock_pools, pick_for_mock
+from .practice.schedule import EXERCISE_MODE, Replay, by_topic, mock_pools, pick_for_mock
 from .practice.schedule import next_up as rank_next
 from .store import export
 from .store.drafts import DraftStore
@@ -48,6 +53,7 @@ from .widgets.mock_view import MockInterview
 from .widgets.next_up_view import NextUpList, NextUpView
 from .widgets.question_card import KEPT_ATTEMPTS
 
+EXERCISE_KINDS = {"python": "Python", "sql": "SQL"}
 _stores: dict[Path, HistoryStore] = {}
 _drafts: dict[Path, DraftStore] = {}
 _content: tuple[tuple, Content] | None = None
@@ -82,6 +88,11 @@ def _own() -> tuple[Content, OwnQuestions]:
         own = mine.read(shipped)  # a broken file reads as none, with its problem kept
         _merged = (shipped, key, own, merge(shipped, own))
     return _merged[3], _merged[2]
+
+
+def all_exercises() -> Catalog:
+    """The shipped coding and SQL exercises, their topics checked against the bank's."""
+    return load_exercises(paths.content_dir(), topics=[t.id for t in bank().topics])
 
 
 def content() -> Content:
@@ -448,6 +459,7 @@ def progress(*sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
             history_store.read,
             _with_answered_retired(),
             due=lambda frame: _due_dates(frame, history_store),
+            exercises=all_exercises().exercises,
         )
     files = cohort.history_files(sources)
     return CohortView(list(zip(cohort.learner_names(files), files, strict=True)), content())
@@ -459,7 +471,9 @@ def export_answer_book(path: str) -> tuple[Path, Path]:
     `path` names the Markdown file (`.md` is added if missing); an HTML copy, easier to
     print, goes beside it. Returns both paths.
     """
-    markdown, page = answer_book.write_answer_book(store(), _with_answered_retired(), path)
+    markdown, page = answer_book.write_answer_book(
+        store(), _with_answered_retired(), path, exercises=all_exercises().exercises
+    )
     print(f"Wrote your answer book to {markdown} (and {page.name} beside it, to print)")
     return markdown, page
 
@@ -488,7 +502,7 @@ def _schedule(
     history_store = history_store or store()
     if frame is None:
         frame = _read_quietly(history_store).frame
-    ids = tuple(q.id for q in data.questions)
+    ids = tuple(q.id for q in data.questions) + all_exercises().ids
     kept = _replays.get(history_store.path)
     replayed = None
     if kept is not None and kept[0] == history_store.generation:
@@ -533,12 +547,19 @@ def _next_items(topic: str | None = None, level: str | None = None) -> NextUpLis
     now = now_utc()
     states, data = _schedule(now)
     chosen = data.select(topic=topic, level=level)
-    listed = rank_next({q.id: states[q.id] for q in chosen}, now)
+    coding = [
+        e
+        for e in all_exercises().exercises
+        if (topic is None or e.topic == topic) and (level is None or e.level == level)
+    ]
+    listed = rank_next({i.id: states[i.id] for i in [*chosen, *coding]}, now)
     level_arg = f", level={level!r}" if level else ""
+    titles = {q.id: q.title for q in chosen}
+    titles.update({e.id: f"{e.title} ({EXERCISE_KINDS[e.kind]} exercise)" for e in coding})
     return NextUpList(
         items=listed,
-        titles={q.id: q.title for q in chosen},
-        groups=by_topic(listed, data.topics, {q.id: q.topic for q in chosen}),
+        titles=titles,
+        groups=by_topic(listed, data.topics, {i.id: i.topic for i in [*chosen, *coding]}),
         scope=_scope(data, topic, level),
         call=f"prep.next_up(topic={{topic!r}}{level_arg})",
         topic=topic,
@@ -558,6 +579,82 @@ def next_up(topic: str | None = None, level: str | None = None) -> widgets.VBox:
         return MessageCard("What to practise next cannot be shown", str(exc))
 
 
+def record_check(
+    exercise: Exercise, solution: object, report: CheckReport, seconds: float | None
+) -> tuple[bool, str]:
+    """Save a check in the history (mode `exercise`); whether it was saved, and a line saying so.
+
+    The row carries the code as the learner wrote it, the tests passed and run, and the
+    hints and model solution seen since the last pass (kept in the drafts file). A pass
+    clears those, so the next review starts with no help counted.
+    """
+    hints, shown, opened = exercise_help(exercise)
+    if seconds is None:
+        seconds = opened
+    extra = {
+        "tests_passed": str(report.tests_passed),
+        "tests_run": str(report.total),
+        "hints_used": str(hints),
+        "solution_shown": "1" if shown else "0",
+    }
+    history_store = store()
+    try:
+        history_store.record(
+            exercise.id,
+            runner.solution_source(solution),
+            mode=EXERCISE_MODE,
+            seconds=seconds,
+            extra=extra,
+        )
+    except (HistoryError, OSError, ValueError) as exc:
+        return False, f"Not saved: {exc} Your code is still where you typed it."
+    frame = _read_quietly(history_store).frame
+    count = int(((frame["item_id"] == exercise.id) & (frame["mode"] == EXERCISE_MODE)).sum())
+    line = f"Saved in your practice history (check {count} of this exercise)."
+    notices = history_store.take_notices()
+    if notices:
+        line += " " + " ".join(notices)
+    if report.passed:
+        with contextlib.suppress(PrepError, OSError):
+            drafts().discard(*(key.format(id=exercise.id) for key in EXERCISE_KEYS))
+    return True, line
+
+
+HINTS_KEY = "exercise:{id}#hints"
+SOLUTION_KEY = "exercise:{id}#solution"
+OPENED_KEY = "exercise:{id}#opened"
+EXERCISE_KEYS = (HINTS_KEY, SOLUTION_KEY, OPENED_KEY)
+LONGEST_TIMED = 6 * 3600  # a check this long after opening is not timed work any more
+
+
+def exercise_help(exercise: Exercise) -> tuple[int, bool, float | None]:
+    """Hints seen and model solution opened since the last pass, and seconds since opening."""
+    try:
+        saved = drafts().load()
+    except (PrepError, OSError):
+        return 0, False, None
+    hints_draft = saved.get(HINTS_KEY.format(id=exercise.id))
+    hints = int(hints_draft.text) if hints_draft and hints_draft.text.isdigit() else 0
+    shown = saved.get(SOLUTION_KEY.format(id=exercise.id)) is not None
+    opened = saved.get(OPENED_KEY.format(id=exercise.id))
+    seconds = None
+    if opened is not None:
+        try:
+            seconds = (now_utc() - datetime.fromisoformat(opened.text)).total_seconds()
+        except (TypeError, ValueError):
+            seconds = None
+    if seconds is not None and not 0 <= seconds <= LONGEST_TIMED:
+        seconds = None
+    return hints, shown, seconds
+
+
+def _mock_check(exercise: Exercise, code: str, seconds: float) -> tuple[str, int, int, bool, str]:
+    """Check code typed in a mock interview, and save it with the time it took."""
+    report = runner.check(exercise, code)
+    saved, line = record_check(exercise, code, report, seconds)
+    return report._repr_html_(), report.tests_passed, report.total, saved, line
+
+
 def _topic_list(topics: str | Iterable[str] | None) -> list[str]:
     """`topics=` as a list: one topic id may be given as a plain string."""
     if topics is None:
@@ -570,6 +667,7 @@ def mock_interview(
     topics: str | Iterable[str] | None = None,
     level: str | None = None,
     seed: int | None = None,
+    exercises: int = 0,
 ) -> widgets.VBox:
     """A timed mock interview: one behavioural question, then technical ones, due first.
 
@@ -578,6 +676,8 @@ def mock_interview(
     those asked at every level. The opening question is behavioural (one of your
     background questions when no behavioural one fits the level). Each run has a number:
     the same `seed`, topics and level with the same schedule ask the same questions again.
+    `exercises=1` ends the run with a timed coding or SQL exercise (due ones first), typed
+    into the answer box and checked when you submit it.
     """
     try:
         now = now_utc()
@@ -587,7 +687,18 @@ def mock_interview(
         run = seed if seed is not None else random.randrange(1000, 10000)
         wanted = max(1, questions)
         chosen = pick_for_mock(states, now, wanted, run, pools)
-        by_id = {q.id: q for q in data.questions}
+        by_id: dict[str, Question | Exercise] = {q.id: q for q in data.questions}
+        coding = [
+            e
+            for e in all_exercises().exercises
+            if (not chosen_topics or e.topic in chosen_topics)
+            and (level is None or e.level == level)
+        ] or list(all_exercises().exercises)
+        wanted_code = max(0, exercises)
+        if wanted_code:
+            picked = pick_for_mock({e.id: states[e.id] for e in coding}, now, wanted_code, run)
+            chosen = [*chosen, *picked]
+            by_id.update({e.id: e for e in coding})
 
         def next_reviews() -> dict[str, datetime | None]:
             return {qid: state.due for qid, state in _schedule(now_utc())[0].items()}
@@ -597,6 +708,8 @@ def mock_interview(
             args.append(f"topics={chosen_topics!r}")
         if level:
             args.append(f"level={level!r}")
+        if wanted_code:
+            args.append(f"exercises={wanted_code}")
         scope = " and ".join(data.topic(t).title for t in chosen_topics)
         if level:
             scope = f"{scope or 'the questions'} at {level} level"
@@ -616,6 +729,7 @@ def mock_interview(
             tz=local_tz(),
             repeat=f"prep.mock_interview({', '.join([*args, f'seed={run}'])})",
             note=short,
+            check_code=_mock_check,
         )
     except PrepError as exc:
         return MessageCard("The mock interview cannot start", str(exc))

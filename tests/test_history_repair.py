@@ -100,6 +100,7 @@ def test_repair_puts_a_spreadsheet_layout_back(store):
         "star_elements": "action result",
         "row_check": "",
     }
+    values.update(dict.fromkeys(COLUMNS[len(values) :], ""))  # columns added after format 3
     line = ",".join(f'"{values[c]}"' if "," in values[c] else values[c] for c in order)
     raw = ("\ufeff" + ",".join(order) + "\r\n" + line + "\r\n").encode("utf-8")
     store.path.write_bytes(raw)

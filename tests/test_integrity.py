@@ -318,10 +318,14 @@ def test_change_messages_list_several_fields():
     )
 
 
-def test_columns_in_the_check_are_the_schema_columns_before_it():
-    assert integrity.covered_columns("3", SCHEMA.versions) == tuple(
+def test_columns_in_the_check_are_the_schema_columns_of_its_row_version():
+    before = COLUMNS[: COLUMNS.index(CHECK_COLUMN)]
+    assert integrity.covered_columns("3", SCHEMA.versions) == before
+    # a format-4 row's check covers the exercise columns added after the check column too
+    assert integrity.covered_columns(SCHEMA.version, SCHEMA.versions) == tuple(
         c for c in COLUMNS if c != CHECK_COLUMN
     )
+    assert "tests_passed" in integrity.covered_columns(SCHEMA.version, SCHEMA.versions)
 
 
 # ---- a kill during a backup or a restore (F7) -------------------------------------------

@@ -1,8 +1,9 @@
 """The package layout tells where things live: each folder imports only from the ones below it.
 
 Layers, lowest first: the shared records (`errors`, `models`, `paths`); then `coach` and
-`store`, which know nothing of each other; `content`; `practice`; `insight`; `widgets`;
-and `workbook`, the one place where they all meet. A module may import from its own
+`store`, which know nothing of each other; `content` and `exercises`; `practice`;
+`insight`; `widgets`; `workbook`, the one place where they all meet; and `coding`, the
+exercise notebooks' functions, built on it. A module may import from its own
 folder and from lower layers only, so there are no cycles and no upward imports.
 """
 
@@ -19,11 +20,13 @@ LAYER = {
     "coach": 1,
     "store": 1,
     "content": 2,
+    "exercises": 2,
     "practice": 3,
     "insight": 4,
     "widgets": 5,
     "workbook": 6,
-    "__init__": 7,
+    "coding": 7,
+    "__init__": 8,
 }
 
 

@@ -32,7 +32,7 @@ from ..coach.analysis import STAR_ELEMENTS, Feedback, analyse
 from ..coach.textstats import format_duration
 from ..content.loader import Content
 from ..errors import AnswerBookError
-from ..models import Attempt, Question
+from ..models import Attempt, Exercise, Question
 from ..store.history import (
     HistoryStore,
     atomic_write,
@@ -40,6 +40,7 @@ from ..store.history import (
     explain_os_error,
     now_utc,
 )
+from .exercises import ExerciseStat, duration_words, exercise_stats
 
 BEST = "best"
 LATEST = "latest"
@@ -115,6 +116,8 @@ class AnswerBook:
     entries: tuple[Entry, ...]
     unreadable_lines: int = 0  # history lines that could not be read and are left out
     topics: tuple[tuple[str, str], ...] = ()
+    solved: tuple[ExerciseStat, ...] = ()  # exercises passed, with the code that passed last
+    exercises: int = 0  # exercises in the workbook
 
     def _by_topic(self) -> list[tuple[str, str, tuple[Entry, ...]]]:
         titles = dict(self.topics)
@@ -176,6 +179,7 @@ def build_book(
     generated: datetime,
     *,
     unreadable_lines: int = 0,
+    exercises: Iterable[Exercise] = (),
 ) -> AnswerBook:
     """Pick the best and the latest answer to every question; pure, history is not changed.
 
@@ -223,11 +227,15 @@ def build_book(
         )
         mocks = int((rows["mode"] == MOCK).sum())
         entries.append(Entry(question, len(rows), mocks, shown))
+    listed = tuple(exercises)
+    solved = tuple(s for s in exercise_stats(history, listed) if s.passed and s.passing_code)
     return AnswerBook(
         _local(generated, tz),
         tuple(entries),
         unreadable_lines,
         topics=tuple((t.id, t.title) for t in content.topics),
+        solved=solved,
+        exercises=len(listed),
     )
 
 
@@ -279,6 +287,15 @@ def _summary_lines(book: AnswerBook) -> list[str]:
         "each question: your best answer (the one that covers the most talking points), "
         "your latest if it is a different one, the coach's notes, and the pitfalls to avoid.",
     ]
+    if book.exercises:
+        lines.append(
+            f"Coding and SQL exercises passed: {len(book.solved)} of {book.exercises}"
+            + (
+                ", each with the code that passed last, after the questions."
+                if book.solved
+                else "."
+            )
+        )
     if book.unpractised:
         named = ", ".join(f"{title} ({_plural(n, 'question')})" for title, n in book.unpractised)
         lines.append(f"Topics with no saved answer yet, so not in this book: {named}.")
@@ -460,7 +477,39 @@ def to_markdown(book: AnswerBook) -> str:
         out += [f"## {md_text(section.title)}", ""]
         for number, entry in entries:
             out += _md_entry(number, entry)
+    if book.solved:
+        out += [f"## {CODE_HEADING}", ""]
+        for stat in book.solved:
+            out += [f"### {md_text(_exercise_heading(stat.exercise))}", ""]
+            out += [md_text(_exercise_facts(stat)), ""]
+            fence = "````" if "```" in stat.passing_code else "```"
+            language = "python" if stat.exercise.kind == "python" else "sql"
+            out += [f"{fence}{language}", stat.passing_code.rstrip("\n"), fence, ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+CODE_HEADING = "Coding and SQL exercises"
+
+
+def _exercise_heading(exercise: Exercise) -> str:
+    kind = "Python" if exercise.kind == "python" else "SQL"
+    return f"{exercise.title} ({kind}, {exercise.level})"
+
+
+def _exercise_facts(stat: ExerciseStat) -> str:
+    first = stat.checks_to_first_pass or 0
+    took = duration_words(stat.time_to_first_pass)
+    facts = (
+        f"Passed first on {_when(_local(stat.first_pass, None))} at check {first} "
+        f"({took} after opening it); {_plural(stat.checks, 'check')} in all."
+        if stat.first_pass is not None
+        else f"{_plural(stat.checks, 'check')}."
+    )
+    if stat.hints_before_pass:
+        facts += f" {_plural(stat.hints_before_pass, 'hint')} used before the first pass."
+    if stat.solution_shown:
+        facts += " The model solution was opened before the first pass."
+    return facts + " The code that passed last:"
 
 
 def _md_entry(number: int, entry: Entry) -> list[str]:
@@ -588,6 +637,19 @@ def to_html(book: AnswerBook) -> str:
         if numbered
         else ""
     )
+    code = ""
+    if book.solved:
+        code = (
+            "<section class='topic' aria-labelledby='exercises'>"
+            f"<h2 id='exercises'>{_esc(CODE_HEADING)}</h2>\n"
+            + "".join(
+                f"<section class='question'><h3>{_esc(_exercise_heading(st.exercise))}</h3>"
+                f"<p>{_esc(_exercise_facts(st))}</p>"
+                f"<pre><code>{_esc(st.passing_code)}</code></pre></section>\n"
+                for st in book.solved
+            )
+            + "</section>\n"
+        )
     sections = "".join(
         f"<section class='topic' aria-labelledby='{_esc(topic_anchor(section.topic))}'>"
         f"<h2 id='{_esc(topic_anchor(section.topic))}'>{_esc(section.title)}</h2>\n"
@@ -605,6 +667,7 @@ def to_html(book: AnswerBook) -> str:
         f"<div class='summary'>{summary}</div>\n"
         f"{nav}"
         f"{sections}"
+        f"{code}"
         "</main>\n</body>\n</html>\n"
     )
 
@@ -679,6 +742,7 @@ def write_answer_book(
     *,
     tz: tzinfo | None = None,
     now: datetime | None = None,
+    exercises: Iterable[Exercise] = (),
 ) -> tuple[Path, Path]:
     """Write the answer book as Markdown at `target` and as HTML beside it; return both paths.
 
@@ -696,6 +760,7 @@ def write_answer_book(
         tz,
         now or now_utc(),
         unreadable_lines=len(report.problems),
+        exercises=exercises,
     )
     written: list[Path] = []
     for path, text in ((md_path, to_markdown(book)), (html_path, to_html(book))):

@@ -12,6 +12,17 @@ A review's rating comes from the learner's confidence when they gave one:
 otherwise from the answer coach's talking-point coverage (below a third -> Again, below
 two thirds -> Hard, otherwise Good; coverage alone never says Easy), and otherwise Good.
 
+A coding or SQL exercise is a card too, and each check of it a review (`exercise_rating`):
+
+    some test failed                                  -> Again
+    every test passed, after a hint or the solution   -> Hard
+    every test passed, no help, after failed checks   -> Good
+    every test passed, no help, at the first check    -> Easy
+
+and opening the model solution while the latest check has not passed is a review rated
+Again (the history says so in a `solution` row). "No help" counts the hints and the model
+solution seen since the last passing check.
+
 Across the bank, `by_topic` groups the ranked list by topic, and a mock interview opens
 with one behavioural question and goes on with technical ones (`mock_pools`,
 `pick_for_mock`), due ones first, then a seeded shuffle.
@@ -51,6 +62,23 @@ def scheduler() -> Scheduler:
     return Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
+EXERCISE_MODE = "exercise"
+SOLUTION_MODE = "solution"  # the model solution opened before the latest check passed
+
+
+def exercise_rating(
+    passed: int | None, run: int | None, helped: bool, struggled: bool
+) -> tuple[Rating, str]:
+    """The FSRS rating for one check of an exercise, and why (see the module docstring)."""
+    if not run or passed is None or passed < run:
+        return Rating.Again, f"{passed or 0} of {run or 0} tests passed"
+    if helped:
+        return Rating.Hard, "passed with help"
+    if struggled:
+        return Rating.Good, "passed after earlier failed checks"
+    return Rating.Easy, "passed at the first check"
+
+
 def rating_for(confidence: int | None, coverage: float | None) -> tuple[Rating, str]:
     """The FSRS rating for one attempt, and where it came from (shown to the learner)."""
     if confidence is not None and confidence in RATING_BY_CONFIDENCE:
@@ -72,8 +100,9 @@ class CardState:
     reviews: int = 0
     last_rating: Rating | None = None
     last_reason: str = ""
-    recent_coverage: float | None = None
+    recent_coverage: float | None = None  # exercises: the share of tests passed
     recent_confidence: float | None = None
+    exercise: bool = False  # a coding or SQL exercise, not a spoken question
 
     @property
     def due(self) -> datetime | None:
@@ -95,9 +124,18 @@ def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, Card
     return replayed.states()
 
 
-REPLAY_FORMAT = 1
+REPLAY_FORMAT = 2
 FSRS_VERSION = importlib.metadata.version("fsrs")
-_FINGERPRINTED = ("attempt_id", "item_id", "recorded_at", "confidence", "coverage")
+_EXERCISE_COLUMNS = ("tests_passed", "tests_run", "hints_used", "solution_shown")
+_FINGERPRINTED = (
+    "attempt_id",
+    "item_id",
+    "recorded_at",
+    "mode",
+    "confidence",
+    "coverage",
+    *_EXERCISE_COLUMNS,
+)
 
 
 def rows_fingerprint(history: pd.DataFrame, rows: int) -> str:
@@ -132,6 +170,7 @@ class Replay:
         self._reviews: dict[str, int] = dict.fromkeys(self.question_ids, 0)
         self._last: dict[str, tuple[Rating, str]] = {}
         self._recent: dict[str, deque] = {q: deque(maxlen=RECENT) for q in self.question_ids}
+        self._struggled: dict[str, bool] = {}  # exercises: a failed check since the last pass
         self.rows = 0  # history rows seen so far, replayed or not (tips, other ids)
 
     def add(self, history: pd.DataFrame) -> bool:
@@ -139,21 +178,43 @@ class Replay:
         self.rows += len(history)
         wanted = history[history["item_id"].isin(self.question_ids)]
         ordered = wanted.sort_values("recorded_at", kind="stable")  # ties keep file order
-        covers = ordered["coverage"] if "coverage" in ordered else pd.Series(pd.NA, ordered.index)
+
+        def column(name: str) -> list:
+            if name in ordered:
+                return _floats(ordered[name])
+            return [None] * len(ordered)
+
+        modes = ordered["mode"].tolist() if "mode" in ordered else [""] * len(ordered)
         # whole columns to plain Python values first: per-row pandas access costs more
         # than the FSRS review itself
-        for question_id, moment, confidence, coverage in zip(
+        for question_id, moment, mode, confidence, coverage, passed, run, hints, shown in zip(
             ordered["item_id"].tolist(),
             ordered["recorded_at"].dt.to_pydatetime().tolist(),
-            _floats(ordered["confidence"]),
-            _floats(covers),
+            modes,
+            column("confidence"),
+            column("coverage"),
+            *(column(c) for c in _EXERCISE_COLUMNS),
             strict=True,
         ):
             card = self._cards.get(question_id)
             if card is not None and card.last_review is not None and moment < card.last_review:
                 return False
             conf = None if confidence is None else int(confidence)
-            rating, reason = rating_for(conf, coverage)
+            if mode == EXERCISE_MODE:
+                rating, reason = exercise_rating(
+                    None if passed is None else int(passed),
+                    None if run is None else int(run),
+                    bool(hints) or bool(shown),
+                    self._struggled.get(question_id, False),
+                )
+                self._struggled[question_id] = rating == Rating.Again
+                coverage = passed / run if passed is not None and run else 0.0
+            elif mode == SOLUTION_MODE:
+                rating, reason = Rating.Again, "model solution opened before a pass"
+                self._struggled[question_id] = True
+                coverage = None
+            else:
+                rating, reason = rating_for(conf, coverage)
             if card is None:
                 card = Card(card_id=self._number[question_id], due=moment)
             self._cards[question_id], _log = self._fsrs.review_card(
@@ -161,7 +222,8 @@ class Replay:
             )
             self._reviews[question_id] += 1
             self._last[question_id] = (rating, reason)
-            self._recent[question_id].append((coverage, conf))
+            if mode != SOLUTION_MODE:
+                self._recent[question_id].append((coverage, conf))
         return True
 
     def to_dict(self, fingerprint: str) -> dict:
@@ -180,6 +242,7 @@ class Replay:
                     if qid in self._last
                     else None,
                     "recent": [list(pair) for pair in self._recent[qid]],
+                    "struggled": self._struggled.get(qid),
                 }
                 for qid in self.question_ids
             },
@@ -204,6 +267,8 @@ class Replay:
                 if saved["last"] is not None:
                     replayed._last[qid] = (Rating(saved["last"][0]), str(saved["last"][1]))
                 replayed._recent[qid].extend(tuple(pair) for pair in saved["recent"])
+                if saved.get("struggled") is not None:
+                    replayed._struggled[qid] = bool(saved["struggled"])
         except (KeyError, TypeError, ValueError):
             return None
         return replayed
@@ -224,6 +289,7 @@ class Replay:
                 last_reason=reason,
                 recent_coverage=sum(covers) / len(covers) if covers else None,
                 recent_confidence=sum(confidences) / len(confidences) if confidences else None,
+                exercise=question_id in self._struggled,
             )
         return states
 
@@ -280,7 +346,8 @@ def next_up(states: dict[str, CardState], now: datetime) -> list[NextItem]:
         elif (weakness := _weakness(state)) is not None:
             parts = []
             if state.recent_coverage is not None:
-                parts.append(f"recent coverage {state.recent_coverage:.0%}")
+                measure = "tests passed" if state.exercise else "coverage"
+                parts.append(f"recent {measure} {state.recent_coverage:.0%}")
             if state.recent_confidence is not None:
                 parts.append(f"recent confidence {state.recent_confidence:.1f}/5")
             item = NextItem(question_id, "weak", due, "weak: " + ", ".join(parts))

@@ -85,6 +85,8 @@ SCHEMA = Schema(
         ("2", ("coverage", "word_count", "fillers_per_100", "star_elements")),
         # a check of the row's fields, so changes made outside the workbook are named
         ("3", (CHECK_COLUMN,)),
+        # coding and SQL exercises: the tests a check passed and ran, and the help used first
+        ("4", ("tests_passed", "tests_run", "hints_used", "solution_shown")),
     )
 )
 SCHEMA_VERSION = SCHEMA.version
@@ -94,7 +96,15 @@ TEXT_COLUMNS = ("attempt_id", "item_id", "mode", "answer", "schema_version", CHE
 INT_COLUMNS = ("seconds", "confidence")
 # Figures the workbook computes from the answer: a damaged one loads as blank and never
 # costs the learner the answer it belongs to.
-DERIVED_NUMBERS = {"coverage": "Float64", "word_count": "Int64", "fillers_per_100": "Float64"}
+DERIVED_NUMBERS = {
+    "coverage": "Float64",
+    "word_count": "Int64",
+    "fillers_per_100": "Float64",
+    "tests_passed": "Int64",
+    "tests_run": "Int64",
+    "hints_used": "Int64",
+    "solution_shown": "Int64",
+}
 DTYPES = {
     "attempt_id": "string",
     "recorded_at": "datetime64[ns, UTC]",
@@ -109,6 +119,10 @@ DTYPES = {
     "fillers_per_100": "Float64",
     "star_elements": "string",
     CHECK_COLUMN: "string",
+    "tests_passed": "Int64",
+    "tests_run": "Int64",
+    "hints_used": "Int64",
+    "solution_shown": "Int64",
 }
 CONFIDENCE_RANGE = (1, 5)
 SPREADSHEET_CELL_LIMIT = 32_767

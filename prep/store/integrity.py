@@ -29,7 +29,17 @@ _PREFIX = "c1"  # the digest scheme; a letter first so no spreadsheet takes it f
 _ROW_HEX = 16
 _FIELD_HEX = 4
 NUMBER_COLUMNS = frozenset(
-    {"seconds", "confidence", "coverage", "word_count", "fillers_per_100", "tests_passed"}
+    {
+        "seconds",
+        "confidence",
+        "coverage",
+        "word_count",
+        "fillers_per_100",
+        "tests_passed",
+        "tests_run",
+        "hints_used",
+        "solution_shown",
+    }
 )
 TIME_COLUMNS = frozenset({"recorded_at"})
 # the learner-facing name of a column in "the answer was changed" messages
@@ -46,6 +56,10 @@ FIELD_NAMES = {
     "word_count": "word count",
     "fillers_per_100": "fillers per 100 words",
     "star_elements": "STAR elements",
+    "tests_passed": "tests passed",
+    "tests_run": "tests run",
+    "hints_used": "hints used",
+    "solution_shown": "solution shown",
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

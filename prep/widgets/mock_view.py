@@ -1,8 +1,10 @@
 """A timed mock interview: one question at a time, a countdown, hints only after answering.
 
 Each answer is saved (mode "mock") the moment it is submitted, so a run abandoned halfway
-keeps everything answered so far. The countdown reads an injectable clock; a hidden
-`Play` widget only refreshes the display, so tests never sleep.
+keeps everything answered so far. A run may end with a coding or SQL exercise: the code
+is typed into the same box, checked in the sandbox when submitted, and saved like any
+other check (mode "exercise", with the time it took). The countdown reads an injectable
+clock; a hidden `Play` widget only refreshes the display, so tests never sleep.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import ipywidgets as widgets
 
 from ..coach.analysis import Feedback, Lexicon
 from ..coach.textstats import format_duration
-from ..models import Attempt, Question
+from ..models import Attempt, Exercise, Question
 from ..store.drafts import DraftStore
 from ..store.history import HistoryStore
 from ._common import (
@@ -44,6 +46,38 @@ class MockResult:
     feedback: Feedback
 
 
+@dataclass(frozen=True)
+class CodeResult:
+    """A timed exercise in a mock run: what the check found and how long it took."""
+
+    exercise: Exercise
+    seconds: float
+    tests_passed: int
+    total: int
+    saved: bool
+
+
+# (exercise, code, seconds) -> (the report's HTML, tests passed, tests run, saved?, status line)
+CodeChecker = Callable[[Exercise, str, float], tuple[str, int, int, bool, str]]
+
+
+def task_html(exercise: Exercise) -> str:
+    """An exercise's task for the mock view: paragraphs, `code` spans and the interface."""
+    paragraphs = []
+    for block in exercise.task.split("\n\n"):
+        text = esc(block.strip())
+        parts = text.split("`")
+        text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+        paragraphs.append(f"<p style='margin:0.3em 0'>{text}</p>")
+    kind = "Python" if exercise.kind == "python" else "SQL"
+    return (
+        f"<p style='font-size:1.15em;margin:0.4em 0'><strong>{kind} exercise: "
+        f"{esc(exercise.title)}</strong></p>{''.join(paragraphs)}"
+        f"<pre style='white-space:pre-wrap'>{esc(exercise.interface)}</pre>"
+        "<style>.prep-code textarea{font-family:var(--jp-code-font-family,monospace)}</style>"
+    )
+
+
 def countdown_text(target_seconds: int, elapsed: float) -> tuple[str, bool]:
     """('1:23 left', False) while in time; ('0:12 over', True) once past the target."""
     left = target_seconds - elapsed
@@ -57,7 +91,7 @@ class MockInterview(widgets.VBox):
 
     def __init__(
         self,
-        questions: Sequence[Question],
+        questions: Sequence[Question | Exercise],
         *,
         store: HistoryStore,
         lexicon: Lexicon,
@@ -68,8 +102,11 @@ class MockInterview(widgets.VBox):
         tz: tzinfo | None = None,
         repeat: str | None = None,
         note: str = "",
+        check_code: CodeChecker | None = None,
     ) -> None:
         self.questions = list(questions)
+        self.check_code = check_code
+        self.code_results: list[CodeResult] = []
         self.repeat = repeat or f"prep.mock_interview(seed={seed})"
         self.note = note
         self.store = store
@@ -147,7 +184,7 @@ class MockInterview(widgets.VBox):
     # ---- state ---------------------------------------------------------------------------
 
     @property
-    def current(self) -> Question | None:
+    def current(self) -> Question | Exercise | None:
         return self.questions[self.index] if 0 <= self.index < len(self.questions) else None
 
     @property
@@ -211,12 +248,28 @@ class MockInterview(widgets.VBox):
         self.index = -1
         self.next()
 
-    def _ask(self, question: Question) -> None:
-        self._show_header()
-        self.prompt.value = (
-            f"<p style='font-size:1.15em;margin:0.4em 0'><strong>{esc(question.prompt)}"
-            "</strong></p>"
+    def _set_exercise(self, exercise: Exercise) -> None:
+        self._ask(exercise)
+        self.prompt.value = task_html(exercise)
+        self.answer.placeholder = (
+            f"Write your {exercise.name or 'query'} here, as you would in the interview…"
         )
+        self.answer.add_class("prep-code")
+        self.answer.layout.height = "18em"
+        self.confidence.layout.display = "none"
+        self.submit_button.description = "Check and submit"
+
+    def _ask(self, question: Question | Exercise) -> None:
+        self._show_header()
+        if isinstance(question, Question):
+            self.prompt.value = (
+                f"<p style='font-size:1.15em;margin:0.4em 0'><strong>{esc(question.prompt)}"
+                "</strong></p>"
+            )
+            self.answer.placeholder = "Answer as you would out loud…"
+            self.answer.remove_class("prep-code")
+            self.answer.layout.height = "10em"
+            self.submit_button.description = "Submit answer"
         self.hints.value = ""
         self.status.clear()
         self.answer.disabled = False
@@ -244,9 +297,9 @@ class MockInterview(widgets.VBox):
         question = self.current
         if question is None or self.answer.disabled:
             return
-        text, over = countdown_text(question.target_seconds[1], self.elapsed)
+        low, high = _target(question)
+        text, over = countdown_text(high, self.elapsed)
         color = "var(--jp-error-color1,#c62828)" if over else "inherit"
-        low, high = question.target_seconds
         self.countdown.value = (
             f"<span style='font-size:1.3em;color:{color}'><strong>{esc(text)}</strong></span>"
             f" <span style='opacity:0.75'>(aim for {format_duration(low)}–"
@@ -262,6 +315,9 @@ class MockInterview(widgets.VBox):
             self.status.show("error", "Nothing to submit yet: type your answer first.")
             return None
         seconds = self.elapsed
+        if isinstance(question, Exercise):
+            self._submit_code(question, answer, seconds)
+            return None
         saved = record_answer(
             self,
             self.store,
@@ -296,9 +352,37 @@ class MockInterview(widgets.VBox):
         self.next_button.layout.display = None
         return attempt
 
+    def _submit_code(self, exercise: Exercise, code: str, seconds: float) -> None:
+        if self.check_code is None:
+            self.status.show("error", "Exercises cannot be checked in this run.")
+            return
+        self.status.show("info", "Checking your code…")
+        report_html, passed, total, saved, line = self.check_code(exercise, code, seconds)
+        if not saved:
+            self.status.show("error", line)  # the code stays in the box to try again
+            self.hints.value = report_html
+            return
+        if self.autosave is not None:
+            self.autosave.clear(self._draft_key(), self._draft_key() + CONFIDENCE_DRAFT)
+        self.ticker.playing = False
+        self.code_results.append(CodeResult(exercise, seconds, passed, total, saved))
+        self.answer.disabled = True
+        self.submit_button.layout.display = "none"
+        self.countdown.value = (
+            f"<span style='opacity:0.75'>Checked after {format_duration(seconds)}.</span>"
+        )
+        self.status.show("ok", line)
+        self.hints.value = report_html
+        last = self.index == len(self.questions) - 1
+        self.next_button.description = "See how it went" if last else "Next question"
+        self.next_button.layout.display = None
+
     def next(self) -> None:
         self.index += 1
         question = self.current
+        if isinstance(question, Exercise):
+            self._set_exercise(question)
+            return
         if question is not None:
             self._ask(question)
             return
@@ -311,12 +395,26 @@ class MockInterview(widgets.VBox):
         self.prompt.value = ""
         self.countdown.value = ""
         self.hints.value = ""
-        self.status.show("ok", f"Done: {len(self.results)} answers saved.")
-        self.summary.value = summary_html(self.results, self.next_reviews(), self.tz)
+        done = f"Done: {len(self.results)} answers saved"
+        if self.code_results:
+            done += f" and {len(self.code_results)} exercise checked"
+        self.status.show("ok", done + ".")
+        self.summary.value = summary_html(
+            self.results, self.next_reviews(), self.tz, self.code_results
+        )
+
+
+def _target(step: Question | Exercise) -> tuple[int, int]:
+    if isinstance(step, Exercise):
+        return (step.minutes * 45, step.minutes * 60)
+    return step.target_seconds
 
 
 def summary_html(
-    results: Sequence[MockResult], due: dict[str, datetime | None], tz: tzinfo | None
+    results: Sequence[MockResult],
+    due: dict[str, datetime | None],
+    tz: tzinfo | None,
+    code_results: Sequence[CodeResult] = (),
 ) -> str:
     """The end-of-run table: time used, words, coverage, confidence, next review."""
     rows = []
@@ -335,6 +433,22 @@ def summary_html(
             f"<td>{feedback.words}</td>"
             f"<td>{feedback.coverage:.0%}</td>"
             f"<td>{esc(confidence)}</td>"
+            f"<td>{esc(review)}</td>"
+            "</tr>"
+        )
+    for result in code_results:
+        exercise = result.exercise
+        low, high = _target(exercise)
+        when = due.get(exercise.id)
+        review = local_time(when, tz).strftime("%a %d %b") if when else ""
+        rows.append(
+            "<tr>"
+            f"<td>{esc(exercise.title)} (exercise)</td>"
+            f"<td>{esc(format_duration(result.seconds))} <span style='opacity:0.7'>(aim "
+            f"{format_duration(low)}–{format_duration(high)})</span></td>"
+            "<td>—</td>"
+            f"<td>{result.tests_passed} of {result.total} tests</td>"
+            "<td>—</td>"
             f"<td>{esc(review)}</td>"
             "</tr>"
         )

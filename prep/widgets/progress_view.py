@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 
 import ipywidgets as widgets
@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..content.loader import Content
 from ..errors import HistoryError
+from ..insight.exercises import ExerciseStat, duration_words, exercise_stats
 from ..insight.progress import (
     CHARTS,
     STRONG_COVERAGE,
@@ -24,9 +25,18 @@ from ..insight.progress import (
     png_bytes,
     summarise,
 )
-from ..models import LEVELS
+from ..models import LEVELS, Exercise
 from ..store.history import HistoryReport
-from ._common import BugLog, Status, esc, guarded, local_tz, plural_s, problem_list_html
+from ._common import (
+    BugLog,
+    Status,
+    esc,
+    guarded,
+    local_time,
+    local_tz,
+    plural_s,
+    problem_list_html,
+)
 
 EMPTY_MESSAGE = (
     "No practice saved yet. Answer a question in one of the question notebooks and press "
@@ -53,14 +63,19 @@ _BAND_WORDS = {
 }
 
 
-def items_table_html(summary: Summary) -> str:
-    """Each item's attempts, last practice date and last confidence, as an escaped table."""
+def items_table_html(summary: Summary, skip: Collection[str] = ()) -> str:
+    """Each item's attempts, last practice date and last confidence, as an escaped table.
+
+    Items in `skip` (the exercises, which have a table of their own) are left out.
+    """
     head = "".join(
         f"<th style='text-align:left;padding:2px 10px'>{h}</th>"
         for h in ("Question or tip", "Attempts", "Last practised", "Last confidence")
     )
     body = []
     for row in summary.per_item.itertuples(index=False):
+        if row.item_id in skip:
+            continue
         confidence = "" if pd.isna(row.last_confidence) else f"{int(row.last_confidence)}/5"
         last = row.last_practised.strftime("%a %d %b %Y")
         cells = (row.title, str(row.attempts), last, confidence)
@@ -89,9 +104,11 @@ class ProgressView(widgets.VBox):
         tz: tzinfo | None = None,
         today: date | None = None,
         now: datetime | None = None,
+        exercises: Sequence[Exercise] = (),
     ) -> None:
         self.read = read
         self.content = content
+        self.exercises = tuple(exercises)
         self.due = due
         self.tz = tz
         self.today = today
@@ -137,6 +154,8 @@ class ProgressView(widgets.VBox):
         self.topic.observe(self._on_topic, names="value")
         self.cards = widgets.HTML("")
         self.cards.add_class("prep-question-cards")
+        self.exercise_table = widgets.HTML("")
+        self.exercise_table.add_class("prep-exercise-progress")
         self.chart_note = widgets.HTML("")
         self.charts = widgets.GridBox(
             layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(420px, 1fr))")
@@ -157,6 +176,7 @@ class ProgressView(widgets.VBox):
                 self.topic_grid,
                 self.topic,
                 self.cards,
+                self.exercise_table,
                 self.chart_note,
                 self.charts,
                 self.table,
@@ -248,7 +268,10 @@ class ProgressView(widgets.VBox):
         self._offer_topics(self.summary.topics)
         self.show_cards()
         self.draw_charts()
-        self.table.value = items_table_html(self.summary) if total else ""
+        skip = {e.id for e in self.exercises}
+        self.table.value = items_table_html(self.summary, skip) if total else ""
+        stats = exercise_stats(self.frame, self.exercises)
+        self.exercise_table.value = exercise_table_html(stats, self.due_dates, tz, now=self.now)
 
     def _chosen_ids(self) -> list[str] | None:
         """The questions the topic selector picks, or None for every one (or one item)."""
@@ -334,8 +357,67 @@ class ProgressView(widgets.VBox):
             self.filter_note,
             self.topic_grid,
             self.chart_note,
+            self.exercise_table,
         ):
             part.value = ""
+
+
+def exercise_table_html(
+    stats: Sequence[ExerciseStat],
+    due: DueDates | None,
+    tz: tzinfo | None,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The coding and SQL exercises: passed or not, checks, time to first pass, next review.
+
+    Status is written out in words with a mark (never colour alone); exercises never
+    checked are counted in one line rather than listed, so the table stays short.
+    """
+    if not stats:
+        return ""
+    tried = [s for s in stats if s.checks or s.solution_shown]
+    passed = sum(s.passed for s in stats)
+    untried = len(stats) - len(tried)
+    lead = (
+        "<h4 style='margin:0.8em 0 0.2em 0'>Coding and SQL exercises</h4>"
+        f"<p style='margin:0.2em 0'>{passed} of {len(stats)} passed"
+        f"{f'; {untried} not tried yet' if untried else ''}"
+        ". Open them in notebooks 25 (Python) and 26 (SQL).</p>"
+    )
+    if not tried:
+        return lead
+    moment = now or datetime.now(timezone.utc)
+    head = "".join(
+        f"<th scope='col' style='text-align:left;padding:2px 10px'>{h}</th>"
+        for h in ("Exercise", "Status", "Checks", "Time to first pass", "Last check", "Next review")
+    )
+    rows = []
+    for stat in tried:
+        mark = "✓ passed" if stat.passed else ("✗ " + stat.status)
+        to_pass = duration_words(stat.time_to_first_pass)
+        if stat.checks_to_first_pass:
+            n = stat.checks_to_first_pass
+            to_pass += f" ({'first check' if n == 1 else f'check {n}'})"
+        when = (due or {}).get(stat.exercise.id)
+        review = "—"
+        if when is not None:
+            review = "due now" if when <= moment else local_time(when, tz).strftime("%a %d %b")
+        cells = (
+            f"{stat.exercise.title} ({stat.exercise.kind})",
+            mark,
+            str(stat.checks),
+            to_pass if stat.passed else "—",
+            stat.last_result,
+            review,
+        )
+        rows.append(
+            "<tr>" + "".join(f"<td style='padding:2px 10px'>{esc(c)}</td>" for c in cells) + "</tr>"
+        )
+    return (
+        f"{lead}<table class='prep-exercise-table'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def topic_option(row: TopicRow) -> str:
