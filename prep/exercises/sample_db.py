@@ -169,8 +169,7 @@ def run(
     statements = split(sql)
     if not statements:
         raise SqlError(
-            "SQL error: the query is empty; write a SELECT statement "
-            "(several statements are fine, separated by ;)"
+            "SQL error: there is no statement to run: the text is empty or only comments"
         )
     deadline = time.monotonic() + time_limit
     conn.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
