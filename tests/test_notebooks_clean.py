@@ -202,3 +202,23 @@ def test_check_reports_missing_and_unlisted(tmp_path):
     problems = tool.check(tmp_path)
     assert f"notebooks/{NAMES[0]}: missing" in problems
     assert any("99-extra.ipynb: not listed" in p for p in problems)
+
+
+EXERCISE_PAGES = {"python": "25-python-exercises.ipynb", "sql": "26-sql-exercises.ipynb"}
+
+
+@pytest.mark.parametrize("kind", sorted(EXERCISE_PAGES))
+def test_every_exercise_has_one_cell_on_its_kinds_page_in_file_order(kind):
+    data = yaml.safe_load((ROOT / "data" / "exercises" / f"{kind}.yaml").read_text("utf-8"))
+    expected = [e["id"] for e in data["exercises"]]
+    shown = {name: _calls(_read(name), "exercise") for name in NAMES}
+    assert shown[EXERCISE_PAGES[kind]] == expected
+    elsewhere = [
+        n for n, ids in shown.items() if n != EXERCISE_PAGES[kind] and set(ids) & set(expected)
+    ]
+    assert not elsewhere, f"{kind} exercises also shown on {elsewhere}"
+
+
+def test_the_start_page_points_the_habit_advice_at_the_exercise_pages():
+    habit = next(c.source for c in _read(NAMES[0]).cells if c.source.startswith("## Make practice"))
+    assert "25 and 26" in habit

@@ -52,6 +52,9 @@ ORDER: list[tuple[str, str]] = [
     ("22-operations.ipynb", "Deployment, observability and incidents"),
     ("23-behavioural.ipynb", "Behavioural and situational questions"),
     ("24-my-questions.ipynb", "Your own questions"),
+    # exercises checked in the notebook, one page per kind
+    ("25-python-exercises.ipynb", "Coding exercises in Python"),
+    ("26-sql-exercises.ipynb", "SQL exercises"),
 ]
 
 

@@ -23,6 +23,8 @@ EXPORT_COLUMNS = {
     "answer": "Answer",
     "seconds": "Seconds timed",
     "confidence": "Confidence (1-5)",
+    "tests_passed": "Tests passed",
+    "tests_run": "Tests run",
     "attempt_id": "Attempt id",
 }
 
