@@ -1173,3 +1173,13 @@ _referral(
            (29, 'paid', '2024-12-20 10:02:00'), (29, 'paid', '2024-12-20 10:03:00');
     """,
 )
+_referral(
+    "a new referral shows up in the counts",
+    after="adding customer 41, referred by customer 26, with one shipped order",
+    setup="""
+    INSERT INTO customers VALUES (41, 'Ana Lima', 'ana.lima@example.com', 'Porto', 'PT',
+                                  '2024-12-01 08:00:00', 26);
+    INSERT INTO orders VALUES (1001, 41, 'shipped', '2024-12-02 09:00:00',
+                               '2024-12-03 09:00:00', NULL);
+    """,
+)
