@@ -91,6 +91,18 @@ def test_a_runaway_recursive_query_stops_and_the_copy_stays_usable():
     assert sample_db.run(conn, "SELECT count(*) FROM products").rows == ((25,),)
 
 
+def test_a_runaway_query_in_a_check_waits_out_the_deadline_once_not_per_case():
+    start = time.monotonic()
+    report = _check(
+        "repeat-customers",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i), 1, 1"
+        " FROM n",
+    )
+    assert time.monotonic() - start < 5  # five cases, one 2 s deadline
+    assert report.failed == report.total == 5
+    assert all(r.message.startswith("SQL error: stopped after 2 s") for r in report.results)
+
+
 @pytest.mark.parametrize(
     "statement",
     ["ATTACH DATABASE '{path}' AS x", "VACUUM INTO '{path}'"],
@@ -121,6 +133,9 @@ def test_several_statements_return_the_last_ones_rows():
 def test_rows_past_the_cap_are_cut_and_flagged():
     rows = sample_db.explore("SELECT id FROM orders", max_rows=10)
     assert len(rows.rows) == 10 and rows.truncated
+    with pytest.raises(Mismatch) as raised:
+        sql_checks.compare("repeat-customers", "SELECT o.id, c.id, 1 FROM orders o, customers c")
+    assert raised.value.note.startswith("Your query returned more than 1000 rows")
 
 
 # ---------------------------------------------------------------- the exercises

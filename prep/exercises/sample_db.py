@@ -54,6 +54,10 @@ class SqlError(PrepError):
     """A query could not run; the message is one plain line starting "SQL error:"."""
 
 
+class SqlTimeout(SqlError):
+    """A query was still running at the deadline and was stopped."""
+
+
 class ShopConnection(sqlite3.Connection):
     """A copy of the shop; `refused` says what its authorizer last turned down, and why."""
 
@@ -186,14 +190,16 @@ def run(
         rows = cursor.fetchmany(max_rows + 1)
         return Rows(columns, tuple(rows[:max_rows]), truncated=len(rows) > max_rows)
     except (sqlite3.Error, sqlite3.Warning) as exc:
-        raise SqlError(_one_line(exc, refused, time.monotonic() > deadline, time_limit)) from None
+        late = time.monotonic() > deadline and "interrupt" in str(exc)
+        error = SqlTimeout if late else SqlError
+        raise error(_one_line(exc, refused, late, time_limit)) from None
     finally:
         conn.set_progress_handler(None, 0)
 
 
 def _one_line(exc: Exception, refused: list[str], late: bool, time_limit: float) -> str:
     message = " ".join(str(exc).split()) or type(exc).__name__
-    if late and "interrupt" in message:
+    if late:
         return (
             f"SQL error: stopped after {time_limit:g} s: the query was still running "
             "(a recursive CTE with no condition that ends it, or a join with no ON?)"

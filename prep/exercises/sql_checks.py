@@ -63,14 +63,29 @@ def _ordered(exercise_id: str) -> bool:
     return bool(_exercises(_yaml_path())[exercise_id].get("ordered", False))
 
 
+# Learner queries stopped at the deadline, so later cases fail at once instead of waiting
+# out the deadline again (a check has several cases; each would cost the full time limit).
+_stopped: dict[str, str] = {}
+
+
 def _run_on_copy(sql: str, setup: str = "") -> Rows:
     conn = sample_db.fresh()
     try:
         if setup:
             sample_db.run(conn, setup)
-        return sample_db.run(conn, sql)
+        return _run_learner(conn, sql)
     finally:
         conn.close()
+
+
+def _run_learner(conn: Any, sql: str) -> Rows:
+    if sql in _stopped:
+        raise sample_db.SqlTimeout(_stopped[sql])
+    try:
+        return sample_db.run(conn, sql)
+    except sample_db.SqlTimeout as exc:
+        _stopped[sql] = str(exc)
+        raise
 
 
 def _key(value: Any) -> Any:
@@ -147,6 +162,12 @@ def _explain(
     hint: str,
     order: str,
 ) -> str:
+    if got.truncated:
+        return (
+            f"Your query returned more than {_rows(len(got.rows))}, and "
+            f"{_rows(len(expected.rows))} were expected (a join without its ON condition, or a "
+            "missing GROUP BY?)."
+        ) + (f" {hint}" if hint else "")
     have, want = Counter(_keys(got.rows)), Counter(_keys(expected.rows))
     if ordered and have == want:
         return f"These are the right rows in the wrong order: the task asks for them {order}."
@@ -658,7 +679,7 @@ def _indexed(statements: str, setup: str = "") -> Any:
     try:
         if setup:
             sample_db.run(conn, setup)
-        sample_db.run(conn, statements)  # a SqlError here is the learner's own
+        _run_learner(conn, statements)  # a SqlError here is the learner's own
     except BaseException:
         conn.close()
         raise
