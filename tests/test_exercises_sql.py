@@ -45,7 +45,7 @@ def test_schema_text_describes_every_table_and_column():
     text = sample_db.schema_text()
     for word in ("customers (40 rows)", "order_items (579 rows)", "unit_price_cents"):
         assert word in text
-    assert "refers to customers.id; may be NULL; NULL: a guest checkout" in text
+    assert "customer_id      INTEGER  refers to customers.id; NULL: a guest checkout" in text
 
 
 @pytest.mark.parametrize("harm", ["DROP TABLE customers", "DELETE FROM orders"])

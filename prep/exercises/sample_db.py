@@ -248,7 +248,7 @@ def _describe(db: sqlite3.Connection, table: str) -> str:
         notes = []
         if name in references:
             notes.append(f"refers to {references[name]}")
-        if not notnull and name not in key:
+        if not notnull and name not in key and not comments.get(name, "").startswith("NULL"):
             notes.append("may be NULL")
         if name in comments:
             notes.append(comments[name])
