@@ -50,6 +50,7 @@ def learner_texts() -> Iterator[tuple[str, str]]:
     """(where, text) for every piece of text the learner reads in the workbook."""
     shipped = ["questions.yaml", "tips.yaml", "guides.yaml", "coach.yaml"]  # not your own files
     files = [ROOT / "data" / n for n in shipped] + sorted((ROOT / "data/questions").glob("*.yaml"))
+    files += sorted((ROOT / "data/exercises").glob("*.yaml"))  # tasks, hints, explanations
     for path in files:
         for text in strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
             yield str(path.relative_to(ROOT)), text

@@ -157,8 +157,15 @@ def test_public_next_up_reads_the_real_history(data_dir):
 def test_next_up_survives_an_unreadable_history(data_dir):
     (data_dir / "practice_history.csv").write_bytes("attempt_id,caf\xe9\n".encode("cp1252"))
     view = prep.next_up()
-    assert len(view.items) == len(prep.questions())
+    assert len(view.items) == len(prep.questions()) + len(prep.exercises())
     assert {i.status for i in view.items} == {"new"}  # the schedule starts afresh
+
+
+def _every_card() -> list[str]:
+    """What the workbook schedules: every question, then every exercise."""
+    from prep import workbook
+
+    return [q.id for q in workbook.content().questions] + list(workbook.all_exercises().ids)
 
 
 def state(question_id, due=None, coverage=None, confidence=None):
@@ -237,7 +244,7 @@ def test_a_kept_replay_fed_new_rows_equals_a_replay_from_scratch(data_dir, monke
     added = _spy_adds(monkeypatch)
     kept, _ = workbook._schedule(T0)
     assert added == [1]  # only the new row was replayed
-    fresh = replay(history.load(), [q.id for q in workbook.content().questions])
+    fresh = replay(history.load(), _every_card())
     assert {q: (s.due, s.reviews, s.recent_confidence) for q, s in kept.items()} == {
         q: (s.due, s.reviews, s.recent_confidence) for q, s in fresh.items()
     }
@@ -293,7 +300,7 @@ def test_a_new_session_starts_from_the_saved_replay(data_dir, monkeypatch):
     added = _spy_adds(monkeypatch)
     states, _ = workbook._schedule(T0)
     assert added == [1]  # the saved replay took the first three rows
-    fresh = replay(history.load(), [q.id for q in workbook.content().questions])
+    fresh = replay(history.load(), _every_card())
     assert {q: (s.due, s.reviews) for q, s in states.items()} == {
         q: (s.due, s.reviews) for q, s in fresh.items()
     }

@@ -33,7 +33,7 @@ TEXT_FIELDS = (
     "solution",
     "explanation",
 )
-MIN_CASES = 3
+MIN_CASES = 5  # from the simplest call to the edge cases
 MAX_HINTS = 6
 
 

@@ -142,7 +142,8 @@ class CheckReport:
 
     def _repr_html_(self) -> str:
         state = "pass" if self.passed else "fail"
-        items = "".join(_html_case(r) for r in self.results)
+        first_shown = next((i for i, r in enumerate(self.results) if r.outcome.shown), None)
+        items = "".join(_html_case(r, fold=i != first_shown) for i, r in enumerate(self.results))
         extra = "".join(f"<p>{html.escape(x)}</p>" for x in (self.saved, *self.extra) if x)
         return (
             f'<div class="prep-check prep-check-{state}" role="region" '
@@ -153,7 +154,7 @@ class CheckReport:
         )
 
 
-def _html_case(result: CaseResult) -> str:
+def _html_case(result: CaseResult, *, fold: bool = False) -> str:
     mark, word = ("✓", "Passed") if result.ok else ("✗", STATUS_WORDS[result.status].capitalize())
     body = f"<span class='prep-check-mark' aria-hidden='true'>{mark}</span> "
     body += f"<span class='prep-check-word'>{html.escape(word)}:</span> {html.escape(result.name)}"
@@ -175,7 +176,10 @@ def _html_case(result: CaseResult) -> str:
         if not o.table.get("ordered"):
             body += "<div class='prep-check-aside'>Row order does not matter here.</div>"
     elif o.shown:
-        body += "<div class='prep-check-tables'>" + _html_rows("Your rows", o.shown) + "</div>"
+        rows = "<div class='prep-check-tables'>" + _html_rows("Your rows", o.shown) + "</div>"
+        if fold:  # one passing table is enough to read; the rest stay one click away
+            rows = f"<details><summary>Your rows for this test</summary>{rows}</details>"
+        body += rows
     css = "ok" if result.ok else "bad"
     return f"<li class='prep-check-case prep-check-{css}'>{body}</li>"
 
@@ -223,15 +227,17 @@ _CSS = """
   max-width: 100%; box-sizing: border-box; overflow-x: auto; }
 .prep-check-pass { border-left: 6px solid #1b5e20; }
 .prep-check-fail { border-left: 6px solid #b71c1c; }
-.prep-check-cases { list-style: none; padding-left: 0; margin: 0.3em 0; }
+.prep-check ul.prep-check-cases { list-style: none; padding-left: 0; margin: 0.3em 0; }
 .prep-check-case { margin: 0.25em 0; }
 .prep-check-word { font-weight: 600; }
 .prep-check-message { margin: 0.15em 0 0.2em 1.6em; }
-.prep-check-aside { margin-left: 1.6em; font-style: italic; }
+.prep-check-aside { margin: 0 0 0.3em 1.6em; font-style: italic; }
 .prep-check-tables { display: flex; flex-wrap: wrap; gap: 1em; margin: 0.3em 0 0.3em 1.6em; }
 .prep-check-table { border-collapse: collapse; font-size: 0.95em; }
 .prep-check-table caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
-.prep-check-table th, .prep-check-table td { border: 1px solid var(--jp-border-color2, #bbb);
-  padding: 0.1em 0.5em; text-align: left; }
+.prep-check table.prep-check-table th, .prep-check table.prep-check-table td {
+  border: 1px solid var(--jp-border-color2, #bbb); padding: 0.1em 0.5em; text-align: left; }
+.prep-check .prep-check-tables table { margin: 0; }
+.prep-check details { margin: 0.1em 0 0.1em 1.6em; }
 .prep-check pre { white-space: pre-wrap; margin: 0.2em 0 0.2em 1.6em; }
 """

@@ -264,9 +264,9 @@ _REVENUE_TRAPS = (
         "Your totals add one unit per line: multiply unit_price_cents by quantity.",
     ),
 )
-_REVENUE_HINT = (
-    "Revenue is SUM(quantity * unit_price_cents) over the lines of paid and shipped orders, "
-    "grouped by the product's category."
+_REVENUE_HINT = (  # the requirement again, not the query: prep.hint gives that away gradually
+    "Revenue is what customers paid on each order line of a paid or shipped order, "
+    "totalled for each product category."
 )
 
 
@@ -370,8 +370,8 @@ _TOP_TRAPS = (
     ),
 )
 _TOP_HINT = (
-    "Rank each category's products by revenue from paid and shipped orders with RANK() and "
-    "keep places 1 to 3; products with no such revenue are not ranked."
+    "Each category keeps its three highest-earning products (paid and shipped orders), "
+    "with tied products sharing a place; products that earned nothing are not ranked."
 )
 
 
