@@ -31,6 +31,7 @@ from .workbook import (
     SOLUTION_KEY,
     _read_quietly,
     all_exercises,
+    content,
     drafts,
     exercise_help,
     record_check,
@@ -114,6 +115,13 @@ def _status_line(stat: ExerciseStat) -> str:
     return f"Not passed yet ({checks}; last: {stat.last_result} passed). Keep going."
 
 
+def _topic_title(topic: str) -> str:
+    try:
+        return content().topic(topic).title
+    except PrepError:
+        return topic
+
+
 def _fence(code: str, language: str) -> str:
     fence = "````" if "```" in code else "```"
     return f"{fence}{language}\n{code.rstrip()}\n{fence}"
@@ -159,7 +167,7 @@ def exercise(exercise_id: str) -> Page:
     examples = _fence(ex.examples, "python") if ex.kind == "python" else ex.examples
     parts = [
         f"### {ex.title}",
-        f"*{KIND_TITLES[ex.kind]} exercise · {ex.topic} · {ex.level} level · about "
+        f"*{KIND_TITLES[ex.kind]} exercise · {_topic_title(ex.topic)} · {ex.level} level · about "
         f"{ex.minutes} minutes · id `{ex.id}`*",
         ex.task,
         "**Interface**",

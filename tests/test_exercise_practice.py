@@ -269,3 +269,54 @@ def test_the_list_has_both_kinds():
     assert len(prep.exercises(kind="python")) >= 12 and len(prep.exercises(kind="sql")) >= 8
     with pytest.raises(prep.PrepError):
         prep.exercises(kind="java")
+
+
+def test_a_format_3_history_takes_its_first_check_without_changing_old_rows(data_dir):
+    from prep.store.history import SCHEMA, HistoryStore, Schema
+
+    path = data_dir / "practice_history.csv"
+    old = HistoryStore(path, schema=Schema(SCHEMA.versions[:3]))
+    old.record("past-role", "an answer from before the exercises", confidence=4)
+    before = path.read_bytes()
+    report = prep.check("lru-cache", LRUCache)
+    after = path.read_bytes()
+    assert after.split(b"\r\n", 1)[1].startswith(before.split(b"\r\n", 1)[1])  # rows as they were
+    assert b'"tests_passed","tests_run","hints_used","solution_shown"' in after.split(b"\r\n")[0]
+    read = workbook.store().read()
+    assert read.problems == () and read.changes == ()  # the old row's check still holds
+    assert list(read.frame["mode"]) == ["practice", "exercise"]
+    assert read.frame.iloc[1]["tests_passed"] == report.total
+    assert "upgraded to format 4" in str(report)
+
+
+def test_the_starter_goes_into_a_new_cell_below_in_ipython(monkeypatch):
+    class Shell:
+        def __init__(self):
+            self.inputs = []
+
+        def set_next_input(self, text, replace=False):
+            self.inputs.append((text, replace))
+
+    shell = Shell()
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    page = prep.starter("lru-cache")
+    assert shell.inputs == [(coding._get("lru-cache").starter.rstrip("\n"), False)]
+    assert "in a new cell below" in page.markdown
+
+
+def test_the_starter_is_shown_outside_ipython():
+    page = prep.starter("token-bucket")
+    assert "class TokenBucket" in page.markdown
+
+
+def test_the_readme_lists_every_exercise():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [e.id for e in prep.exercises() if f"| `{e.id}` |" not in readme]
+    assert not missing, f"README's exercise table lacks {missing}"
+
+
+def test_opening_a_solution_keeps_no_streak_alive():
+    frame = _frame(("solution", pd.NA, pd.NA, 0))
+    assert habit(frame, timezone.utc, date(2026, 11, 2)).current_streak == 0

@@ -21,6 +21,7 @@ from matplotlib.text import Text
 from ..coach.textstats import word_count
 from ..content.loader import Content
 from ..models import LEVELS, Question
+from ..practice.schedule import SOLUTION_MODE
 
 DEFAULT_WEEKLY_GOAL = 3
 WEEKLY_GOAL_ITEM = "expert-advice/weekly-goal"
@@ -78,8 +79,20 @@ def weekly_goal(history: pd.DataFrame) -> tuple[int, bool]:
     return DEFAULT_WEEKLY_GOAL, False
 
 
+def practice_rows(history: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are practice: all but notes that a model solution was opened.
+
+    Reading a model solution is not solving the exercise, so it keeps no streak alive
+    and counts as no saved answer (the schedule still counts it, as a lapse).
+    """
+    if "mode" not in history or not (history["mode"] == SOLUTION_MODE).any():
+        return history
+    return history[(history["mode"] != SOLUTION_MODE).to_numpy(dtype=bool)]
+
+
 def habit(history: pd.DataFrame, tz: tzinfo, today: date) -> Habit:
     """The habit from a typed history: the same local days `summarise` counts."""
+    history = practice_rows(history)
     return habit_from_days(_distinct_dates(_local_days(history["recorded_at"], tz)), history, today)
 
 
@@ -189,6 +202,7 @@ def summarise(
     moment "due" is judged at (default: the current time).
     """
     today = today or datetime.now(tz).date()
+    history = practice_rows(history)
     all_days = _local_days(history["recorded_at"], tz)
     items = pd.Series(_by_unique(history["item_id"], base_item), index=history.index)
     dated = pd.Series(True, index=history.index)
