@@ -101,29 +101,6 @@ _ACTIVE_CELL_JS = """() => {
 }"""
 
 
-def fallback_notebook(path: Path, exercise_id: str) -> None:
-    """A two-cell page for `exercise_id`, used until the lead's notebook is there."""
-    cells = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "source": [source],
-            "outputs": [],
-            "execution_count": None,
-        }
-        for source in ("import prep", f'prep.exercise("{exercise_id}")')
-    ]
-    notebook = {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(notebook), encoding="utf-8")
-
-
 def code_of(path: Path) -> str:
     """The source of every code cell of a notebook, one after another."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -135,14 +112,12 @@ def code_of(path: Path) -> str:
 
 
 def served_notebooks(tmp_path: Path, pages: dict[str, str]) -> Path:
-    """The workbook's notebooks; a notebook not (yet) showing its exercise gets a fallback."""
+    """A copy of the workbook's notebooks, each page checked to show its exercise."""
     folder = tmp_path / "notebooks"
     shutil.copytree(lab.NOTEBOOKS_DIR, folder)
     for notebook, exercise_id in pages.items():
-        path = folder / notebook
         call = f'prep.exercise("{exercise_id}")'
-        if not path.exists() or call not in code_of(path):
-            fallback_notebook(path, exercise_id)
+        assert call in code_of(folder / notebook), f"{notebook} does not show {exercise_id}"
     return folder
 
 
