@@ -153,7 +153,7 @@ def test_source_text_is_checked_and_a_syntax_error_is_one_plain_line(each_sandbo
 
 def test_an_error_in_source_text_points_at_its_line(each_sandbox):
     report = check("def double(x):\n    return {}[x]\n")
-    assert "at line 2: return {}[x]" in report.results[0].message
+    assert "at line 2 (`return {}[x]`)" in report.results[0].message
 
 
 @pytest.mark.parametrize(
@@ -212,3 +212,11 @@ def test_a_notebook_cell_is_saved_whole(tmp_path):
     namespace: dict = {}
     exec(compile(cell, name, "exec"), namespace)
     assert runner.solution_source(namespace["Box"]) == cell
+
+
+def test_an_error_every_test_hits_is_spelled_out_once():
+    report = check("def double(x):\n    raise ValueError('not yet')\n")
+    text = str(report)
+    assert text.count("ValueError: not yet") == 1
+    assert text.count("the same error as the test above") == 2
+    assert report.failed == 3  # each test still counts

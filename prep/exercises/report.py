@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .sandbox import Outcome
 
+SAME_AGAIN = "the same error as the test above"
 STATUS_WORDS = {
     "passed": "passed",
     "failed": "failed",
@@ -63,13 +64,15 @@ class CaseResult:
                 error = f"the check could not use what your code returned ({o.error})"
             elif o.status == "error" and o.line is not None:
                 error = f"your code raised {o.error} at line {o.line}"
-                error += f": {o.code}" if o.code else ""
+                error += f" (`{o.code}`)" if o.code else ""
             elif o.status == "error" and not o.error.startswith("SQL"):
                 error = f"your code raised {o.error}"
             parts.append(error)
         if o.note:
             parts.append(o.note)
-        return ". ".join(p.rstrip(".") for p in parts if p) + "."
+        text = ". ".join(p.rstrip(".") for p in parts if p)
+        # a SQL error is quoted as SQLite wrote it: a full stop would read as part of it
+        return text if text.startswith("SQL error:") else text + "."
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,11 @@ class CheckReport:
 
     def __str__(self) -> str:
         lines = [self.headline]
-        for result in self.results:
+        for result, message in zip(self.results, _messages(self.results), strict=True):
             mark = "✓" if result.ok else "✗"
             lines.append(f"  {mark} {result.name}")
             if not result.ok:
-                lines.append(f"      {result.message}")
+                lines.append(f"      {message}")
             printed = result.outcome.output
             if printed:
                 printed = printed if len(printed) <= 300 else printed[:300] + " …"
@@ -143,7 +146,11 @@ class CheckReport:
     def _repr_html_(self) -> str:
         state = "pass" if self.passed else "fail"
         first_shown = next((i for i, r in enumerate(self.results) if r.outcome.shown), None)
-        items = "".join(_html_case(r, fold=i != first_shown) for i, r in enumerate(self.results))
+        said = _messages(self.results)
+        items = "".join(
+            _html_case(r, fold=i != first_shown, kind=self.kind, message=said[i])
+            for i, r in enumerate(self.results)
+        )
         extra = "".join(f"<p>{html.escape(x)}</p>" for x in (self.saved, *self.extra) if x)
         return (
             f'<div class="prep-check prep-check-{state}" role="region" '
@@ -154,12 +161,36 @@ class CheckReport:
         )
 
 
-def _html_case(result: CaseResult, *, fold: bool = False) -> str:
-    mark, word = ("✓", "Passed") if result.ok else ("✗", STATUS_WORDS[result.status].capitalize())
+def _word(result: CaseResult, kind: str) -> str:
+    if result.ok:
+        return "Passed"
+    if result.status == "error" and kind == "sql":
+        return "Your query raised an error"
+    return STATUS_WORDS[result.status].capitalize()
+
+
+def _messages(results: tuple[CaseResult, ...]) -> list[str]:
+    """Each result's message, with an error repeated from the test before said only once."""
+    out, before = [], None
+    for result in results:
+        message = result.message
+        if result.status == "error" and message == before:
+            out.append(SAME_AGAIN)
+        else:
+            out.append(message)
+        before = message if result.status == "error" else None
+    return out
+
+
+def _html_case(
+    result: CaseResult, *, fold: bool = False, kind: str = "python", message: str = ""
+) -> str:
+    mark, word = ("✓" if result.ok else "✗"), _word(result, kind)
     body = f"<span class='prep-check-mark' aria-hidden='true'>{mark}</span> "
     body += f"<span class='prep-check-word'>{html.escape(word)}:</span> {html.escape(result.name)}"
     if not result.ok:
-        body += f"<div class='prep-check-message'>{html.escape(result.message)}</div>"
+        text = message or result.message
+        body += f"<div class='prep-check-message'>{html.escape(text)}</div>"
     o = result.outcome
     if o.output:
         body += (

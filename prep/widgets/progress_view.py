@@ -404,7 +404,7 @@ def exercise_table_html(
         if when is not None:
             review = "due now" if when <= moment else local_time(when, tz).strftime("%a %d %b")
         cells = (
-            f"{stat.exercise.title} ({stat.exercise.kind})",
+            f"{stat.exercise.title} ({'Python' if stat.exercise.kind == 'python' else 'SQL'})",
             mark,
             str(stat.checks),
             to_pass if stat.passed else "—",
