@@ -161,6 +161,14 @@ class CheckReport:
         )
 
 
+def _code_spans(escaped: str) -> str:
+    """`like this` in a message (already HTML-escaped) as code, when the backticks pair up."""
+    parts = escaped.split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: leave the text as it is
+        return escaped
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
 def _word(result: CaseResult, kind: str) -> str:
     if result.ok:
         return "Passed"
@@ -190,7 +198,7 @@ def _html_case(
     body += f"<span class='prep-check-word'>{html.escape(word)}:</span> {html.escape(result.name)}"
     if not result.ok:
         text = message or result.message
-        body += f"<div class='prep-check-message'>{html.escape(text)}</div>"
+        body += f"<div class='prep-check-message'>{_code_spans(html.escape(text))}</div>"
     o = result.outcome
     if o.output:
         body += (
