@@ -1,4 +1,5 @@
-# Two commands for learners: `make lab` and `make test`. Everything else is bootstrapping.
+# Two commands for learners: `make lab` and `make test`; `make app` shows the same pages as an
+# app (Voilà: no code, no notebook editor). Everything else is bootstrapping.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,11 +8,13 @@ TEST_STAMP := $(VENV)/.installed-test
 # Jupyter refuses to start as root unless told; containers and CI often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test lint format clean help
+.PHONY: lab app test lint format clean help
 
 help:
 	@echo "make lab   - set up (first time only) and open the workbook in JupyterLab"
 	@echo "make test  - set up (first time only), lint, and run every test"
+	@echo "make app   - set up (first time only) and open the workbook as an app in Voila:"
+	@echo "             the same pages and answers as make lab, without code or notebook editing"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This workbook needs Python 3.10 or newer; found " + sys.version.split()[0])'
@@ -43,13 +46,25 @@ lab: $(LAB_STAMP)
 		--ServerApp.root_dir=$(WORKBOOK) \
 		--LabApp.default_url=/lab/tree/00-start-here.ipynb
 
+# The app is Voilà inside a Jupyter server, on the same copy and data folder as Lab: it keeps
+# the server's token login and opens the start page. Voilà serves the whole folder, every page
+# at /voila/render/NAME.ipynb, so each page's relative Previous/Next link resolves to the next
+# page (`voila NAME.ipynb` serves that one notebook alone and answers every link with 403).
+# jupyter_app_config.py holds the Voilà settings.
+app: $(LAB_STAMP)
+	@$(BIN)/python tools/workcopy.py --dest $(WORKBOOK)
+	$(BIN)/jupyter server --ip=127.0.0.1 $(ROOT_FLAG) \
+		--config=jupyter_app_config.py \
+		--ServerApp.root_dir=$(WORKBOOK) \
+		--ServerApp.default_url=/voila/render/00-start-here.ipynb
+
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check prep tests tools benchmarks conftest.py
-	$(BIN)/ruff format --check prep tests tools benchmarks conftest.py
+	$(BIN)/ruff check prep tests tools benchmarks conftest.py jupyter_app_config.py
+	$(BIN)/ruff format --check prep tests tools benchmarks conftest.py jupyter_app_config.py
 
 format: $(TEST_STAMP)
-	$(BIN)/ruff check --fix prep tests tools benchmarks conftest.py
-	$(BIN)/ruff format prep tests tools benchmarks conftest.py
+	$(BIN)/ruff check --fix prep tests tools benchmarks conftest.py jupyter_app_config.py
+	$(BIN)/ruff format prep tests tools benchmarks conftest.py jupyter_app_config.py
 
 test: lint
 	$(BIN)/python -m pytest
