@@ -231,13 +231,17 @@ def test_prep_reads_yaml_only_safely_and_never_unpickles():
 # ---- S4: the launcher ------------------------------------------------------------------------
 
 
-def lab_command():
-    """Return the command `make lab` would run, from a dry run that starts nothing."""
+# What each launcher runs: `make lab` JupyterLab, `make app` a Jupyter server serving Voilà.
+LAUNCHERS = {"lab": r"jupyter[ -]lab\b", "app": r"jupyter[ -]server\b"}
+
+
+def lab_command(target="lab"):
+    """Return the command `make <target>` would run, from a dry run that starts nothing."""
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     # make -n still runs recursive $(MAKE) lines; with none, the dry run only prints
     assert "$(MAKE)" not in makefile and "${MAKE}" not in makefile
     result = subprocess.run(
-        ["make", "-n", "--no-print-directory", "lab"],
+        ["make", "-n", "--no-print-directory", target],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -245,7 +249,7 @@ def lab_command():
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},  # no MAKEFLAGS from a parent make
     )
     lines = re.sub(r"\\\n\s*", " ", result.stdout).splitlines()
-    (command,) = [line for line in lines if re.search(r"jupyter[ -]lab\b", line)]
+    (command,) = [line for line in lines if re.search(LAUNCHERS[target], line)]
     return command
 
 
@@ -260,14 +264,25 @@ INSECURE = [
 ]
 
 
-def test_make_lab_binds_localhost_and_keeps_token_login():
-    """S4: `make lab` listens on 127.0.0.1 only and keeps Jupyter's token login."""
-    command = lab_command()
+@pytest.mark.parametrize("target", sorted(LAUNCHERS))
+def test_make_lab_binds_localhost_and_keeps_token_login(target):
+    """S4: `make lab` and `make app` listen on 127.0.0.1 only and keep Jupyter's token login."""
+    command = lab_command(target)
     assert re.search(r"--(?:ServerApp\.)?ip=127\.0\.0\.1(?:\s|$)", command), command
     binds = re.findall(r"--(?:\w+\.)?ip=(\S+)", command)
     assert binds == ["127.0.0.1"], command
     for pattern in INSECURE:
         assert not re.search(pattern, command), (pattern, command)
+
+
+def test_app_config_sets_only_voila_options():
+    """S4: the file `make app` reads with --config touches Voilà's options only, so the
+    address and token login checked on the command line above are the ones in force."""
+    text = (REPO / "jupyter_app_config.py").read_text(encoding="utf-8")
+    assigned = re.findall(r"^\s*c\.(\w+)\.(\w+)\s*=", text, flags=re.MULTILINE)
+    assert assigned, "jupyter_app_config.py sets nothing"
+    assert {section for section, _ in assigned} == {"VoilaConfiguration"}, assigned
+    assert "c.ServerApp" not in text and "c.IdentityProvider" not in text
 
 
 def test_documented_launch_commands_keep_token_login():

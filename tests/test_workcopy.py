@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -328,6 +329,38 @@ def test_make_lab_syncs_then_serves_the_copy():
     assert "--ServerApp.root_dir=my-workbook" in lab
     assert "--LabApp.default_url=/lab/tree/00-start-here.ipynb" in lab
     assert "--ip=127.0.0.1" in lab
+
+
+def test_make_app_syncs_then_serves_the_copy_in_voila_from_the_start_page():
+    """`make app` serves the same copy as `make lab` (its data folder handling is shared,
+    below), with Voilà's settings, opening the start page that Voilà renders."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    plan = subprocess.run(
+        [make, "-n", "app"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    sync, _, app = plan.partition("tools/workcopy.py --dest my-workbook")
+    assert sync and app, plan
+    assert "jupyter server" in app
+    assert "--ServerApp.root_dir=my-workbook" in app
+    assert "--ServerApp.default_url=/voila/render/00-start-here.ipynb" in app
+    assert "--config=jupyter_app_config.py" in app
+    assert "--ip=127.0.0.1" in app
+
+
+def test_make_help_lists_each_learner_command_and_each_exists():
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    shown = subprocess.run(
+        [make, "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    targets = re.findall(r"^make (\w+)\s+- ", shown, flags=re.MULTILINE)
+    assert targets[:2] == ["lab", "test"] and "app" in targets, shown
+    for target in targets:
+        dry = subprocess.run([make, "-n", target], cwd=ROOT, capture_output=True, text=True)
+        assert dry.returncode == 0, (target, dry.stderr)
 
 
 @pytest.mark.parametrize(
