@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urljoin, urlsplit
 
 import nbformat
 import pytest
@@ -167,6 +169,28 @@ def test_navigation_markdown_ends():
     assert tool.navigation_markdown(1) == (
         f"[← Previous: {tool.ORDER[0][1]}]({NAMES[0]}) | [Next: {tool.ORDER[2][1]} →]({NAMES[2]})"
     )
+
+
+@pytest.mark.parametrize(
+    "page_url",
+    [
+        "http://127.0.0.1:8888/lab/tree/{name}",  # make lab
+        "http://127.0.0.1:8888/voila/render/{name}?token=abc",  # make app
+    ],
+    ids=["lab", "voila"],
+)
+def test_every_link_between_pages_resolves_to_the_page_it_names(page_url):
+    """A link in a page opens the page it names wherever the page is shown. Voilà showing one
+    notebook alone (`voila NAME.ipynb`, at /) sends every such link to /voila/files/, a 403."""
+    for name in NAMES:
+        here = page_url.format(name=name)
+        prefix = urlsplit(here).path.removesuffix(name)
+        text = "\n".join(c.source for c in _read(name).cells if c.cell_type == "markdown")
+        targets = re.findall(r"\]\(([^)\s]+\.ipynb)\)", text)
+        assert targets, f"{name} links to no other page"
+        for target in targets:
+            assert target in NAMES, f"{name} links to {target}, which is no page"
+            assert urlsplit(urljoin(here, target)).path == prefix + target, (name, target)
 
 
 def test_apply_repairs_and_preserves(tmp_path):

@@ -62,7 +62,9 @@ def navigation_markdown(index: int) -> str:
     """Return the navigation line for the notebook at ``index`` in ``ORDER``.
 
     The first notebook links only forward and the last only back. Links are relative file
-    names, since every notebook sits in the same folder.
+    names, since every notebook sits in the same folder: JupyterLab opens such a link as the
+    notebook, and Voilà serving the folder (`make app`) renders each page at
+    /voila/render/NAME.ipynb, where the same link resolves to the next page's address.
     """
     if not 0 <= index < len(ORDER):
         raise IndexError(f"no notebook at position {index}; ORDER has {len(ORDER)}")
