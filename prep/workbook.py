@@ -552,7 +552,7 @@ def _next_items(topic: str | None = None, level: str | None = None) -> NextUpLis
         for e in all_exercises().exercises
         if (topic is None or e.topic == topic) and (level is None or e.level == level)
     ]
-    listed = rank_next({i.id: states[i.id] for i in [*chosen, *coding]}, now)
+    listed = rank_next({i.id: states[i.id] for i in [*chosen, *coding]}, now, local_tz())
     level_arg = f", level={level!r}" if level else ""
     titles = {q.id: q.title for q in chosen}
     titles.update({e.id: f"{e.title} ({EXERCISE_KINDS[e.kind]} exercise)" for e in coding})

@@ -531,5 +531,8 @@ def test_needs_work_names_the_weak_before_the_untried(bank, data_dir):
     store = save(data_dir, [(2, "db-index", 2, 0.25)])
     summary = summarise(store.load(), workbook.content(), UTC, date.today())
     spots = [(s.item_id, s.reason) for s in summary.needs_work]
-    assert spots[0] == ("db-index", "covers 25% of the talking points lately; last rated 2/5")
+    assert spots[0] == (
+        "db-index",
+        "covers 25% of the talking points lately; recent confidence 2.0/5",
+    )
     assert [s for s, _r in spots[1:]] == ARTICLE  # then the untried, in workbook order

@@ -137,15 +137,16 @@ def test_trends_keep_only_the_last_scores(tmp_path, content):
 
 
 def test_most_improved_ranks_gains_and_leaves_out_drops(tmp_path, content):
+    # practised lately: a question left for 14 days needs work, and is then not "improved"
     frame = history_with(
         tmp_path,
         [
-            (at(11, 1), "past-role", None, 0.25, None),
-            (at(11, 2), "past-role", None, 1.0, None),  # +75 points
-            (at(11, 1), "five-years", 2, 0.5, None),
-            (at(11, 2), "five-years", 3, 0.75, None),  # +25 points, +1 confidence
-            (at(11, 1), "first-involved", None, 1.0, None),
-            (at(11, 2), "first-involved", None, 0.5, None),  # a drop
+            (at(11, 20), "past-role", None, 0.25, None),
+            (at(11, 21), "past-role", None, 1.0, None),  # +75 points
+            (at(11, 20), "five-years", 2, 0.5, None),
+            (at(11, 21), "five-years", 3, 0.75, None),  # +25 points, +1 confidence
+            (at(11, 20), "first-involved", None, 1.0, None),
+            (at(11, 21), "first-involved", None, 0.5, None),  # a drop
         ],
     )
     summary = summarise(frame, content, UTC, TODAY)
@@ -167,7 +168,7 @@ def test_needs_work_puts_the_weakest_first_with_reasons_then_untried(tmp_path, c
     spots = summarise(frame, content, UTC, TODAY).needs_work
     assert [(s.item_id, s.reason) for s in spots] == [
         ("first-involved", "not practised for 54 days"),
-        ("five-years", "last rated 1/5"),
+        ("five-years", "recent confidence 1.0/5"),  # the window next_up reads too
         ("past-role", "covers 25% of the talking points lately"),
         ("language-limits", "not tried yet"),
     ]
@@ -293,7 +294,8 @@ def practised(tmp_path):
 def test_view_shows_spotlights_and_a_card_per_question(practised, content):
     view = ProgressView(CountingRead(practised), content, tz=UTC, today=TODAY)
     assert "Most improved" in view.spotlight.value
-    assert "coverage 25% → 75%" in view.spotlight.value
+    # 14 days since its last try: under Needs work, which keeps the gain, not Most improved
+    assert "not practised for 14 days; coverage up from 25% to 75%" in view.spotlight.value
     assert "Needs work" in view.spotlight.value and "not tried yet" in view.spotlight.value
     cards = view.cards.value
     assert cards.count("class='prep-question-stat'") == len(content.questions)

@@ -189,7 +189,7 @@ def test_within_each_group_the_most_urgent_comes_first():
         state("overdue-9d", due=now - timedelta(days=9)),
         state("overdue-5d", due=now - timedelta(days=5)),
         state("due-1h", due=now - timedelta(hours=1)),
-        state("due-20h", due=now - timedelta(hours=20)),
+        state("due-8h", due=now - timedelta(hours=8)),  # due today: overdue is an earlier day
         state("new-first"),
         state("new-second"),
         state("weak-cover-40", due=now + timedelta(days=4), coverage=0.4),
@@ -204,7 +204,7 @@ def test_within_each_group_the_most_urgent_comes_first():
         ("overdue", "overdue-9d"),  # most overdue first
         ("overdue", "overdue-5d"),
         ("overdue", "overdue-2d"),
-        ("due", "due-20h"),  # due longest first
+        ("due", "due-8h"),  # due longest first
         ("due", "due-1h"),
         ("new", "new-first"),  # new ones keep the workbook's order
         ("new", "new-second"),
@@ -340,6 +340,6 @@ def test_a_review_due_later_today_does_not_say_in_0_days():
     card = Card(card_id=1, due=T0 + timedelta(hours=5))
     state = CardState("past-role", card, reviews=1, last_reason="confidence 4/5")
     (item,) = next_up({"past-role": state}, T0)
-    assert item.status == "later" and item.reason == "next review within a day"
+    assert item.status == "later" and item.reason == "next review later today"
     later = CardState("past-role", Card(card_id=1, due=T0 + timedelta(days=3, hours=1)), 1)
-    assert next_up({"past-role": later}, T0)[0].reason == "next review in 3 days or so"
+    assert next_up({"past-role": later}, T0)[0].reason == "next review in 3 days"

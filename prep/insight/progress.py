@@ -21,6 +21,7 @@ from matplotlib.text import Text
 from ..coach.textstats import word_count
 from ..content.loader import Content
 from ..models import LEVELS, Question
+from ..practice import measures
 from ..practice.schedule import SOLUTION_MODE
 
 DEFAULT_WEEKLY_GOAL = 3
@@ -112,10 +113,11 @@ def habit_from_days(days: set[date], history: pd.DataFrame, today: date) -> Habi
 
 
 TREND_POINTS = 12  # attempts kept per question for its trend sparkline
-FIRST_AND_RECENT = 3  # attempts averaged for "where you started" and "where you are now"
+# attempts averaged for "where you started" and "where you are now" (`measures.window`)
+FIRST_AND_RECENT = measures.RECENT_TRIES
 STALE_DAYS = 14  # a question not practised for this long needs work
-WEAK_COVERAGE = 50.0  # % of talking points
-WEAK_CONFIDENCE = 2
+WEAK_COVERAGE = float(measures.WEAK_COVERAGE)  # % of talking points
+WEAK_CONFIDENCE = measures.WEAK_CONFIDENCE
 SPOTLIGHT = 5  # entries per "most improved" / "needs work" list
 
 
@@ -231,7 +233,7 @@ def summarise(
     if item is not None:
         questions = all_questions[all_questions["item_id"] == item].reset_index(drop=True)
     narrowed = since is not None or until is not None
-    all_stats = mark_status(question_stats(all_questions, content), content, due, now)
+    all_stats = mark_status(question_stats(all_questions, content), content, due, now, today)
     stats = all_stats
     if item is not None:
         stats = all_stats[all_stats["item_id"] == item].reset_index(drop=True)
@@ -335,7 +337,8 @@ def question_stats(
     """One row per question in the content, tried or not: counts, latest and change.
 
     `first_*` and `recent_*` average the first and the last few scored attempts (up to
-    `FIRST_AND_RECENT`, at most half each); `*_change` is recent minus first and only
+    `FIRST_AND_RECENT`, at most half each: `measures.window`); `*_change` is recent minus
+    first as the two are shown (whole points of coverage, tenths of confidence) and only
     exists with two or more.
     The trends are the last `TREND_POINTS` scores, oldest first, for sparklines. `ids`
     picks (and orders) the questions; the default is every question in the content.
@@ -360,15 +363,33 @@ def question_stats(
         recent = scored.loc[position >= size - ends, column].groupby(scored["item_id"]).mean()
         table[f"first_{column}"] = first.reindex(ids)
         table[f"recent_{column}"] = recent.reindex(ids)
-        change = table[f"recent_{column}"] - table[f"first_{column}"]
-        table[f"{column}_change"] = change.where(count >= 2)
+        difference = (
+            measures.coverage_change if column == "coverage" else measures.confidence_change
+        )
+        change = [
+            difference(a, b) if n >= 2 else None
+            for a, b, n in zip(
+                table[f"first_{column}"], table[f"recent_{column}"], count, strict=True
+            )
+        ]
+        table[f"{column}_change"] = pd.Series(change, index=table.index, dtype="float64")
         trend = by_item.tail(TREND_POINTS).groupby(scored["item_id"]).agg(tuple)
         table[f"{column}_trend"] = [trend.get(i, ()) for i in ids]
     return table.reset_index()
 
 
-def most_improved(stats: pd.DataFrame, limit: int = SPOTLIGHT) -> tuple[Spot, ...]:
-    """Questions whose coverage (else confidence) rose most from the first tries to now."""
+def most_improved(
+    stats: pd.DataFrame, limit: int = SPOTLIGHT, today: date | None = None
+) -> tuple[Spot, ...]:
+    """Questions whose coverage (else confidence) rose most from the first tries to now.
+
+    A question that needs work (`needs_work_reasons`: weak lately, slipping, or left for
+    a while) is never listed here, however much it rose: it is listed under "Needs work",
+    whose reason says how far it has come ("covers 40% ... lately (up from 20%)"). The
+    learner's next step for it is more practice, not a pat on the back, and one question
+    never sits in both lists. The `needs_work` column of `mark_status` decides; without
+    it, `today` (None: no staleness check) does.
+    """
     spots = []
     for row in stats.itertuples(index=False):
         coverage, confidence = row.coverage_change, row.confidence_change
@@ -376,11 +397,18 @@ def most_improved(stats: pd.DataFrame, limit: int = SPOTLIGHT) -> tuple[Spot, ..
         lift = confidence if pd.notna(confidence) and confidence > 0 else None
         if gain is None and lift is None:
             continue
+        needs = getattr(row, "needs_work", None)
+        if needs is None:
+            needs = bool(needs_work_reasons(row, today))
+        if needs:
+            continue
         parts = []
         if gain is not None:
-            parts.append(f"coverage {row.first_coverage:.0f}% → {row.recent_coverage:.0f}%")
+            first, recent = row.first_coverage, row.recent_coverage
+            parts.append(f"coverage {_pct(first)} → {_pct(recent)}")
         if lift is not None:
-            parts.append(f"confidence {row.first_confidence:.1f} → {row.recent_confidence:.1f}")
+            first, recent = row.first_confidence, row.recent_confidence
+            parts.append(f"confidence {measures.tenths(first):.1f} → {measures.tenths(recent):.1f}")
         # rank on coverage points; a confidence point counts as 20 (one step of five)
         score = (gain or 0) + 20 * (lift or 0)
         spots.append((score, Spot(row.item_id, row.title, ", ".join(parts))))
@@ -402,36 +430,72 @@ def needs_work(
         if row.attempts == 0:
             spots.append((1, float(position), Spot(row.item_id, row.title, untried)))
             continue
-        reasons, weakness = [], 0.0
-        if pd.notna(row.recent_coverage) and row.recent_coverage < WEAK_COVERAGE:
-            reasons.append(f"covers {row.recent_coverage:.0f}% of the talking points lately")
-            weakness += WEAK_COVERAGE - row.recent_coverage
-        if pd.notna(row.latest_confidence) and row.latest_confidence <= WEAK_CONFIDENCE:
-            reasons.append(f"last rated {row.latest_confidence:.0f}/5")
-            weakness += 20 * (WEAK_CONFIDENCE + 1 - row.latest_confidence)
-        if pd.notna(row.coverage_change) and row.coverage_change < 0:
-            reasons.append(f"coverage down {-row.coverage_change:.0f} points from your first tries")
-            weakness += -row.coverage_change
-        idle = (today - row.last_practised.date()).days
-        if idle >= STALE_DAYS:
-            reasons.append(f"not practised for {idle} days")
-            weakness += idle
-        if reasons:
-            spots.append((0, -weakness, Spot(row.item_id, row.title, "; ".join(reasons))))
+        found = needs_work_reasons(row, today)
+        if found:
+            weakness = sum(score for _reason, score in found)
+            reasons = "; ".join(reason for reason, _score in found)
+            spots.append((0, -weakness, Spot(row.item_id, row.title, reasons)))
     spots.sort(key=lambda entry: entry[:2])
     return tuple(entry[2] for entry in spots[:limit])
 
 
+def _pct(value: float) -> str:
+    return measures.percent_text(value)
+
+
+def needs_work_reasons(row: object, today: date | None) -> list[tuple[str, float]]:
+    """Why a practised question needs work, each reason with its weight (none: it does not).
+
+    Weak lately (`measures`' rule, on the figures as shown), coverage down from the first
+    tries, or not practised for `STALE_DAYS` (checked only when `today` is given). `row`
+    is a row of `question_stats` (an itertuples row or a Series).
+    """
+    if getattr(row, "attempts", 0) == 0:
+        return []
+    found: list[tuple[str, float]] = []
+    coverage = _number(row.recent_coverage)  # type: ignore[attr-defined]
+    change = _number(row.coverage_change)  # type: ignore[attr-defined]
+    if measures.is_weak_coverage(coverage):
+        reason = f"covers {_pct(coverage)} of the talking points lately"  # type: ignore[arg-type]
+        if change is not None and change > 0:
+            reason += f" (up from {_pct(row.first_coverage)})"  # type: ignore[attr-defined]
+        found.append((reason, WEAK_COVERAGE - measures.percent(coverage)))  # type: ignore[arg-type]
+    confidence = _number(row.recent_confidence)  # type: ignore[attr-defined]
+    if measures.is_weak_confidence(confidence):
+        shown = measures.tenths(confidence)  # type: ignore[arg-type]
+        found.append((f"recent confidence {shown:.1f}/5", 20 * (WEAK_CONFIDENCE + 1 - shown)))
+    if change is not None and change < 0:
+        found.append((f"coverage down {-change:.0f} points from your first tries", -change))
+    last = row.last_practised  # type: ignore[attr-defined]
+    if today is not None and not pd.isna(last):
+        idle = (today - last.date()).days
+        if idle >= STALE_DAYS:
+            found.append((f"not practised for {idle} days", float(idle)))
+    if found and change is not None and change > 0 and not measures.is_weak_coverage(coverage):
+        # risen, yet needing work for another reason: say so here, as Most improved will not
+        first = _pct(row.first_coverage)  # type: ignore[attr-defined]
+        found.append((f"coverage up from {first} to {_pct(coverage)}", 0.0))  # type: ignore[arg-type]
+    return found
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
 # ---- one definition of "recent coverage", "due" and "strong" ---------------------------------
 #
-# The topic grid and the per-question cards both read these columns of `question_stats`:
+# The topic grid, the per-question cards and the spotlight all read these columns of
+# `question_stats` (the rules themselves live in `prep.practice.measures`, which next_up
+# and the mock summary read too):
 #   recent coverage  `recent_coverage`: the mean coverage of the last scored tries (up to
 #                    FIRST_AND_RECENT, at most half of them), in % of the talking points
 #   due              `due`: practised, and the FSRS replay's due date is now or past
-#   strong           `strong`: recent coverage of at least STRONG_COVERAGE, and not due
+#   needs work       `needs_work`: practised, and `needs_work_reasons` finds a reason
+#   strong           `strong`: recent coverage shown at STRONG_COVERAGE or more, not due,
+#                    and not in need of work (never "strong" beside "Needs work")
 #   untried          `untried`: no attempt (in the dates shown)
 
-STRONG_COVERAGE = 75.0  # % of talking points, lately, for a question to count as strong
+STRONG_COVERAGE = float(measures.STRONG_COVERAGE)  # % of talking points, lately
 BANDS = ("untried", "weak", "fair", "strong")  # how the grid colours recent coverage
 
 
@@ -440,13 +504,17 @@ def mark_status(
     content: Content,
     due: Mapping[str, datetime | None] | None,
     now: datetime | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
-    """`stats` with each question's topic, level, `due_at`, `due`, `strong` and `untried`.
+    """`stats` with each question's topic, level, `due_at`, `due`, `needs_work`, `strong`
+    and `untried`.
 
     `due` maps question ids to the FSRS due date the workbook replayed (a question missing
-    from it, or every one when it is None, is not due). Pure: `stats` is not changed.
+    from it, or every one when it is None, is not due). `today` (default: `now`'s date)
+    is the learner's day, for "not practised for 14 days". Pure: `stats` is not changed.
     """
     moment = pd.Timestamp(now or datetime.now().astimezone())
+    today = today or moment.date()
     marked = stats.copy()
     by_id = {q.id: q for q in content.questions}
     marked["topic"] = [getattr(by_id.get(i), "topic", "") for i in marked["item_id"]]
@@ -455,18 +523,23 @@ def mark_status(
     marked["due_at"] = pd.to_datetime(pd.Series(dues, index=marked.index, dtype=object), utc=True)
     marked["untried"] = marked["attempts"] == 0
     marked["due"] = ~marked["untried"] & (marked["due_at"] <= moment).fillna(False)
-    coverage = marked["recent_coverage"].astype("float64")
-    marked["strong"] = (coverage >= STRONG_COVERAGE).fillna(False) & ~marked["due"]
+    marked["needs_work"] = [
+        bool(needs_work_reasons(row, today)) for row in marked.itertuples(index=False)
+    ]
+    strong = [measures.is_strong_coverage(_number(c)) for c in marked["recent_coverage"]]
+    marked["strong"] = (
+        pd.Series(strong, index=marked.index, dtype=bool) & ~marked["due"] & ~marked["needs_work"]
+    )
     return marked
 
 
 def coverage_band(coverage: float | None) -> str:
-    """Which of `BANDS` a recent coverage (%) falls in: None or NaN is "untried"."""
+    """Which of `BANDS` a recent coverage (%) falls in, as shown: None or NaN is "untried"."""
     if coverage is None or pd.isna(coverage):
         return "untried"
-    if coverage < WEAK_COVERAGE:
+    if measures.is_weak_coverage(coverage):
         return "weak"
-    return "fair" if coverage < STRONG_COVERAGE else "strong"
+    return "strong" if measures.is_strong_coverage(coverage) else "fair"
 
 
 @dataclass(frozen=True)

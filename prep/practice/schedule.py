@@ -36,13 +36,14 @@ import random
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timezone, tzinfo
 
 import pandas as pd
 from fsrs import Card, Rating, Scheduler
 
 from ..content.loader import Content
 from ..models import Topic
+from . import measures
 
 RATING_BY_CONFIDENCE = {
     1: Rating.Again,
@@ -51,9 +52,7 @@ RATING_BY_CONFIDENCE = {
     4: Rating.Good,
     5: Rating.Easy,
 }
-WEAK_COVERAGE = 0.5
-WEAK_CONFIDENCE = 2.5
-RECENT = 3  # attempts that count as "recent" for the weakest list
+RECENT = measures.RECENT_TRIES  # scored tries that count as "recent" (see `measures.window`)
 STATUS_ORDER = ("overdue", "due", "new", "weak", "later")
 
 
@@ -100,7 +99,9 @@ class CardState:
     reviews: int = 0
     last_rating: Rating | None = None
     last_reason: str = ""
-    recent_coverage: float | None = None  # exercises: the share of tests passed
+    # the same window as the progress page (`measures.first_and_recent`): a share of the
+    # talking points, 0-1 (exercises: of the tests passed), and a confidence of 1-5
+    recent_coverage: float | None = None
     recent_confidence: float | None = None
     exercise: bool = False  # a coding or SQL exercise, not a spoken question
 
@@ -124,7 +125,7 @@ def replay(history: pd.DataFrame, question_ids: Sequence[str]) -> dict[str, Card
     return replayed.states()
 
 
-REPLAY_FORMAT = 2
+REPLAY_FORMAT = 3  # 3: recent coverage and confidence kept apart, with their counts
 FSRS_VERSION = importlib.metadata.version("fsrs")
 _EXERCISE_COLUMNS = ("tests_passed", "tests_run", "hints_used", "solution_shown")
 _FINGERPRINTED = (
@@ -169,7 +170,10 @@ class Replay:
         self._cards: dict[str, Card] = {}
         self._reviews: dict[str, int] = dict.fromkeys(self.question_ids, 0)
         self._last: dict[str, tuple[Rating, str]] = {}
-        self._recent: dict[str, deque] = {q: deque(maxlen=RECENT) for q in self.question_ids}
+        # the last scored values and how many there were: enough for `measures.window`
+        self._covers: dict[str, deque] = {q: deque(maxlen=RECENT) for q in self.question_ids}
+        self._confs: dict[str, deque] = {q: deque(maxlen=RECENT) for q in self.question_ids}
+        self._scored: dict[str, list[int]] = {q: [0, 0] for q in self.question_ids}
         self._struggled: dict[str, bool] = {}  # exercises: a failed check since the last pass
         self.rows = 0  # history rows seen so far, replayed or not (tips, other ids)
 
@@ -223,7 +227,13 @@ class Replay:
             self._reviews[question_id] += 1
             self._last[question_id] = (rating, reason)
             if mode != SOLUTION_MODE:
-                self._recent[question_id].append((coverage, conf))
+                counts = self._scored[question_id]
+                if coverage is not None:
+                    self._covers[question_id].append(coverage)
+                    counts[0] += 1
+                if conf is not None:
+                    self._confs[question_id].append(conf)
+                    counts[1] += 1
         return True
 
     def to_dict(self, fingerprint: str) -> dict:
@@ -241,7 +251,9 @@ class Replay:
                     "last": [int(self._last[qid][0]), self._last[qid][1]]
                     if qid in self._last
                     else None,
-                    "recent": [list(pair) for pair in self._recent[qid]],
+                    "covers": list(self._covers[qid]),
+                    "confs": list(self._confs[qid]),
+                    "scored": list(self._scored[qid]),
                     "struggled": self._struggled.get(qid),
                 }
                 for qid in self.question_ids
@@ -266,7 +278,9 @@ class Replay:
                 replayed._reviews[qid] = int(saved["reviews"])
                 if saved["last"] is not None:
                     replayed._last[qid] = (Rating(saved["last"][0]), str(saved["last"][1]))
-                replayed._recent[qid].extend(tuple(pair) for pair in saved["recent"])
+                replayed._covers[qid].extend(float(c) for c in saved["covers"])
+                replayed._confs[qid].extend(int(c) for c in saved["confs"])
+                replayed._scored[qid] = [int(n) for n in saved["scored"]]
                 if saved.get("struggled") is not None:
                     replayed._struggled[qid] = bool(saved["struggled"])
         except (KeyError, TypeError, ValueError):
@@ -277,9 +291,7 @@ class Replay:
         """Every question's schedule as replayed so far, in the order of `question_ids`."""
         states: dict[str, CardState] = {}
         for question_id in self.question_ids:
-            recent = self._recent[question_id]
-            covers = [c for c, _ in recent if c is not None]
-            confidences = [c for _, c in recent if c is not None]
+            covers, confs = self._scored[question_id]
             rating, reason = self._last.get(question_id, (None, ""))
             states[question_id] = CardState(
                 question_id=question_id,
@@ -287,11 +299,20 @@ class Replay:
                 reviews=self._reviews[question_id],
                 last_rating=rating,
                 last_reason=reason,
-                recent_coverage=sum(covers) / len(covers) if covers else None,
-                recent_confidence=sum(confidences) / len(confidences) if confidences else None,
+                recent_coverage=_recent(self._covers[question_id], covers),
+                recent_confidence=_recent(self._confs[question_id], confs),
                 exercise=question_id in self._struggled,
             )
         return states
+
+
+def _recent(last: deque, scored: int) -> float | None:
+    """The mean of the recent window of `scored` values, from the last few kept."""
+    if not scored:
+        return None
+    ends = measures.window(scored)
+    values = list(last)[-ends:]
+    return sum(values) / len(values)
 
 
 @dataclass(frozen=True)
@@ -305,56 +326,51 @@ class NextItem:
 
 
 def _weakness(state: CardState) -> float | None:
-    """Lower is weaker; None when nothing marks the question as weak."""
+    """Lower is weaker; None when nothing marks the question as weak (`measures`' rule)."""
     scores = []
-    if state.recent_coverage is not None and state.recent_coverage < WEAK_COVERAGE:
-        scores.append(state.recent_coverage)
-    if state.recent_confidence is not None and state.recent_confidence <= WEAK_CONFIDENCE:
-        scores.append((state.recent_confidence - 1) / 4)
+    coverage = state.recent_coverage
+    if coverage is not None and measures.is_weak_coverage(coverage * 100):
+        scores.append(coverage)
+    if measures.is_weak_confidence(state.recent_confidence):
+        scores.append((state.recent_confidence - 1) / 4)  # type: ignore[operator]
     return min(scores) if scores else None
 
 
-def _days(delta: timedelta) -> str:
-    days = delta.days
-    return f"{days} day{'s' if days != 1 else ''}"
-
-
-def next_up(states: dict[str, CardState], now: datetime) -> list[NextItem]:
+def next_up(
+    states: dict[str, CardState], now: datetime, tz: tzinfo | None = None
+) -> list[NextItem]:
     """Every question with its status, the ones to practise now first.
 
-    Overdue (due a day or more ago) comes first, most overdue first; then due now; then
-    never practised; then not due but weak (lowest recent coverage or confidence); then
-    the rest by due date.
+    Overdue (due on an earlier day than today) comes first, most overdue first; then due
+    now (due today); then never practised; then not due but weak (lowest recent coverage
+    or confidence); then the rest by due date. Days are calendar days in `tz` (default:
+    `now`'s zone), the zone the due dates are shown in, so "next review in 2 days" stands
+    beside a date two days away.
     """
+    tz = tz or now.tzinfo or timezone.utc
     items: list[tuple[tuple, NextItem]] = []
     for position, (question_id, state) in enumerate(states.items()):
         due = state.due
         if due is None:
             item = NextItem(question_id, "new", None, "never practised")
             key: tuple = (STATUS_ORDER.index("new"), position)
-        elif due <= now - timedelta(days=1):
-            item = NextItem(
-                question_id,
-                "overdue",
-                due,
-                f"overdue by {_days(now - due)} (last rated {state.last_reason})",
-            )
-            key = (STATUS_ORDER.index("overdue"), due, position)
         elif due <= now:
-            item = NextItem(question_id, "due", due, f"due now (last rated {state.last_reason})")
-            key = (STATUS_ORDER.index("due"), due, position)
+            status = "overdue" if measures.is_overdue(due, now, tz) else "due"
+            when = measures.relative_review(due, now, tz)
+            item = NextItem(question_id, status, due, f"{when} (last rated {state.last_reason})")
+            key = (STATUS_ORDER.index(status), due, position)
         elif (weakness := _weakness(state)) is not None:
             parts = []
             if state.recent_coverage is not None:
                 measure = "tests passed" if state.exercise else "coverage"
-                parts.append(f"recent {measure} {state.recent_coverage:.0%}")
+                shown = measures.percent_text(state.recent_coverage * 100)
+                parts.append(f"recent {measure} {shown}")
             if state.recent_confidence is not None:
-                parts.append(f"recent confidence {state.recent_confidence:.1f}/5")
+                parts.append(f"recent confidence {measures.tenths(state.recent_confidence):.1f}/5")
             item = NextItem(question_id, "weak", due, "weak: " + ", ".join(parts))
             key = (STATUS_ORDER.index("weak"), weakness, position)
         else:
-            wait = due - now
-            when = "within a day" if wait.days == 0 else f"in {_days(wait)} or so"
+            when = measures.relative_review(due, now, tz)
             item = NextItem(question_id, "later", due, f"next review {when}")
             key = (STATUS_ORDER.index("later"), due, position)
         items.append((key, item))

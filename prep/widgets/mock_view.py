@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,6 +20,7 @@ import ipywidgets as widgets
 from ..coach.analysis import Feedback, Lexicon
 from ..coach.textstats import format_duration
 from ..models import Attempt, Exercise, Question
+from ..practice.measures import review_words
 from ..store.drafts import DraftStore
 from ..store.history import HistoryStore
 from ._common import (
@@ -33,7 +34,7 @@ from ._common import (
     confidence_picker,
     esc,
     guarded,
-    local_time,
+    local_tz,
     record_answer,
 )
 from .feedback_view import feedback_html
@@ -415,15 +416,20 @@ def summary_html(
     due: dict[str, datetime | None],
     tz: tzinfo | None,
     code_results: Sequence[CodeResult] = (),
+    now: datetime | None = None,
 ) -> str:
-    """The end-of-run table: time used, words, coverage, confidence, next review."""
+    """The end-of-run table: time used, words, coverage, confidence, next review.
+
+    The next review is worded as next_up and the progress cards word it, from `now`.
+    """
+    moment = now or datetime.now(timezone.utc)
     rows = []
     for result in results:
         question, attempt, feedback = result.question, result.attempt, result.feedback
         low, high = question.target_seconds
         used = format_duration(attempt.seconds or 0)
         when = due.get(question.id)
-        review = local_time(when, tz).strftime("%a %d %b") if when else ""
+        review = review_words(when, moment, tz or local_tz())
         confidence = f"{attempt.confidence}/5" if attempt.confidence else "—"
         rows.append(
             "<tr>"
@@ -440,7 +446,7 @@ def summary_html(
         exercise = result.exercise
         low, high = _target(exercise)
         when = due.get(exercise.id)
-        review = local_time(when, tz).strftime("%a %d %b") if when else ""
+        review = review_words(when, moment, tz or local_tz())
         rows.append(
             "<tr>"
             f"<td>{esc(exercise.title)} (exercise)</td>"

@@ -26,13 +26,13 @@ from ..insight.progress import (
     summarise,
 )
 from ..models import LEVELS, Exercise
+from ..practice import measures
 from ..store.history import HistoryReport
 from ._common import (
     BugLog,
     Status,
     esc,
     guarded,
-    local_time,
     local_tz,
     plural_s,
     problem_list_html,
@@ -345,7 +345,9 @@ class ProgressView(widgets.VBox):
                 stats = stats[~stats["untried"]]
             else:
                 stats = stats[stats["topic"] == self.topic.value]
-        self.cards.value = question_cards_html(stats, today, untried)
+        self.cards.value = question_cards_html(
+            stats, today, untried, now=self.now, tz=self.tz or local_tz()
+        )
 
     def _clear(self) -> None:
         self.charts.children = ()
@@ -400,9 +402,7 @@ def exercise_table_html(
             n = stat.checks_to_first_pass
             to_pass += f" ({'first check' if n == 1 else f'check {n}'})"
         when = (due or {}).get(stat.exercise.id)
-        review = "—"
-        if when is not None:
-            review = "due now" if when <= moment else local_time(when, tz).strftime("%a %d %b")
+        review = measures.review_words(when, moment, tz or local_tz()) or "—"
         cells = (
             f"{stat.exercise.title} ({'Python' if stat.exercise.kind == 'python' else 'SQL'})",
             mark,
@@ -441,7 +441,8 @@ def grid_cell_html(cell: Cell, *, colspan: int = 1) -> str:
         return f"<td class='prep-grid-empty'{span} style='{_PAD};opacity:0.8'>no questions</td>"
     band = cell.band
     if cell.recent_coverage is not None:
-        lead = f"<strong style='font-size:1.15em'>{cell.recent_coverage:.0f}%</strong>"
+        shown = measures.percent_text(cell.recent_coverage)
+        lead = f"<strong style='font-size:1.15em'>{shown}</strong>"
     elif cell.practised:
         lead = "<strong>tried</strong>, no coverage saved"
     else:
@@ -502,8 +503,8 @@ def topic_grid_html(grid: Sequence[TopicRow], *, dated: bool = False) -> str:
         f"Each square: the <strong>recent coverage</strong> (the share of talking points "
         f"your last tries covered, {when}, averaged over the questions tried), then how many "
         "questions are <strong>untried</strong>, <strong>due</strong> (the schedule says "
-        f"review it now) and <strong>strong</strong> ({STRONG_COVERAGE:.0f}% or more lately "
-        f"and not due). {legend}</caption>"
+        f"review it now) and <strong>strong</strong> ({STRONG_COVERAGE:.0f}% or more lately, "
+        f"not due and not under Needs work). {legend}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -548,6 +549,10 @@ def spotlight_html(summary: Summary) -> str:
             "Needs work", summary.needs_work, "Nothing stands out: every question is in shape."
         )
         + "</div>"
+        + f"<p style='margin:0.2em 0;font-size:0.9em;color:{_MUTED}'>Recent means your last "
+        f"{measures.RECENT_TRIES} tries of a question (the later half when you have fewer than "
+        "six), here and on every card. A question that rose but still needs work is listed "
+        "under Needs work, with how far it has come, not under Most improved.</p>"
     )
 
 
@@ -558,10 +563,21 @@ def days_ago(moment: pd.Timestamp, today: date) -> str:
     return "yesterday" if days == 1 else f"{days} days ago"
 
 
-def sparkline(values: tuple[float, ...], low: float, high: float) -> str:
-    """A tiny inline SVG line of the last scores, drawn in the text colour of the theme."""
+def sparkline(
+    values: tuple[float, ...], low: float, high: float, what: str = "score", unit: str = ""
+) -> str:
+    """A tiny inline SVG line of the last scores, drawn in the text colour of the theme.
+
+    Its accessible name lists the scores it draws: `coverage of your last 3 tries, oldest
+    first: 40%, 60%, 80%`.
+    """
     if not values:
         return ""
+    listed = ", ".join(f"{v:g}{unit}" for v in values)
+    if len(values) > 1:
+        listed = f"{what} of your last {len(values)} tries, oldest first: {listed}"
+    else:
+        listed = f"{what} of your one try: {listed}"
     width, height, pad = 96, 22, 3
     step = (width - 2 * pad) / max(1, len(values) - 1)
 
@@ -573,14 +589,16 @@ def sparkline(values: tuple[float, ...], low: float, high: float) -> str:
     last_x, last_y = points[-1]
     return (
         f"<svg width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' "
-        f"aria-label='last {len(values)} scores' style='vertical-align:middle;opacity:0.85'>"
+        f"aria-label='{esc(listed)}' "
+        "style='vertical-align:middle;opacity:0.85'>"
         f"<polyline points='{line}' fill='none' stroke='currentColor' stroke-width='1.5'/>"
         f"<circle cx='{last_x:.1f}' cy='{last_y:.1f}' r='2.5' fill='currentColor'/></svg>"
     )
 
 
 def _change(value: float, unit: str) -> str:
-    if pd.isna(value) or round(value, 1) == 0:
+    """The rise or fall since the first tries, as `question_stats` counts it (shown units)."""
+    if pd.isna(value) or value == 0:
         return ""
     # a tint behind the theme's own text colour: a green or red text colour of its own
     # falls below 4.5:1 contrast on JupyterLab's light theme or on its dark one
@@ -591,6 +609,11 @@ def _change(value: float, unit: str) -> str:
     )
 
 
+def _first(change: float, first: str) -> str:
+    """` (first 40%)`: where the first tries stood, once there is a change to speak of."""
+    return "" if pd.isna(change) else f" <span style='font-size:0.85em'>(first {first})</span>"
+
+
 def card_status_html(row) -> str:
     """A card's line in the grid's own words: recent coverage, tinted as the grid is, and
     whether the question is due or strong (the same columns the grid counts)."""
@@ -598,7 +621,7 @@ def card_status_html(row) -> str:
     if pd.isna(row.recent_coverage):
         recent = "No coverage saved yet"
     else:
-        recent = f"Recent coverage <strong>{row.recent_coverage:.0f}%</strong>"
+        recent = f"Recent coverage <strong>{measures.percent_text(row.recent_coverage)}</strong>"
     marks = []
     if row.due:
         marks.append("<strong class='prep-due'>due</strong>")
@@ -612,36 +635,55 @@ def card_status_html(row) -> str:
 
 
 def question_cards_html(
-    stats: pd.DataFrame | None, today: date, untried: str = "Not tried yet"
+    stats: pd.DataFrame | None,
+    today: date,
+    untried: str = "Not tried yet",
+    *,
+    now: datetime | None = None,
+    tz: tzinfo | None = None,
 ) -> str:
-    """A small card per question: its status, attempts, last practised, and trends.
+    """A small card per question: its status, attempts, last practised, next review, trends.
 
     `stats` are rows of `Summary.question_stats` (with the columns `mark_status` adds).
+    Coverage and confidence are the recent figures (`measures`), the ones the grid, the
+    spotlight and next_up use, with the change since the first tries; the sparkline shows
+    each try. The next review is counted from `now` in `tz`, as next_up counts it.
     """
     if stats is None or stats.empty:
         return "<p style='margin:0.3em 0'><em>No questions to show here yet.</em></p>"
+    tz = tz or local_tz()
+    moment = now or datetime.now(timezone.utc)
     cards = []
     for row in stats.itertuples(index=False):
         if row.attempts == 0:
             lines = [f"<div style='color:{_MUTED}'>{untried}</div>"]
         else:
             last = row.last_practised
+            due_at = getattr(row, "due_at", None)
+            review = ""
+            if due_at is not None and not pd.isna(due_at):
+                words = measures.review_words(due_at.to_pydatetime(), moment, tz)
+                lead = "" if words.startswith(("due", "overdue")) else "next review "
+                review = f" · {lead}{words}"
             lines = [
                 card_status_html(row),
                 f"<div style='color:{_MUTED}'>{row.attempts} attempt{plural_s(row.attempts)} "
-                f"· last {days_ago(last, today)} ({last:%a %d %b})</div>",
+                f"· last {days_ago(last, today)} ({last:%a %d %b}){review}</div>",
             ]
-            if pd.notna(row.latest_coverage):
+            if pd.notna(row.recent_coverage):
                 lines.append(
-                    f"<div>Coverage <strong>{row.latest_coverage:.0f}%</strong>"
-                    f"{_change(row.coverage_change, '%')} "
-                    f"{sparkline(row.coverage_trend, 0, 100)}</div>"
+                    f"<div>Coverage <strong>{measures.percent_text(row.recent_coverage)}</strong>"
+                    f"{_change(row.coverage_change, '%')}"
+                    f"{_first(row.coverage_change, measures.percent_text(row.first_coverage))} "
+                    f"{sparkline(row.coverage_trend, 0, 100, 'coverage', '%')}</div>"
                 )
-            if pd.notna(row.latest_confidence):
+            if pd.notna(row.recent_confidence):
+                first = f"{measures.tenths(row.first_confidence):.1f}"
                 lines.append(
-                    f"<div>Confidence <strong>{row.latest_confidence:.0f}/5</strong>"
-                    f"{_change(row.confidence_change, '')} "
-                    f"{sparkline(row.confidence_trend, 1, 5)}</div>"
+                    f"<div>Confidence <strong>{measures.tenths(row.recent_confidence):.1f}/5"
+                    f"</strong>{_change(row.confidence_change, '')}"
+                    f"{_first(row.confidence_change, first)} "
+                    f"{sparkline(row.confidence_trend, 1, 5, 'confidence', '/5')}</div>"
                 )
         cards.append(
             f"<div class='prep-question-stat' data-item='{esc(row.item_id)}' style='border:1px "
