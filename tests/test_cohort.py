@@ -25,6 +25,7 @@ from prep.insight.cohort import (
 from prep.insight.progress import png_bytes
 from prep.store.history import HistoryStore, empty_frame
 from prep.widgets.cohort_view import CohortView
+from prep.widgets.progress_view import chart_alt, chart_png
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -277,7 +278,12 @@ def test_view_shows_every_learner_without_changing_their_files(cohort, content):
     ana_tried = f"2 of {len(content.questions)}"  # ana's row
     assert ana_tried in view.table.value and "50%" in view.table.value
     assert len(view.charts.children) == 2
-    assert all(bytes(image.value).startswith(b"\x89PNG") for image in view.charts.children)
+    # each chart an <img> with its text alternative (ipywidgets' Image has no alt)
+    assert all(chart_png(image).startswith(b"\x89PNG") for image in view.charts.children)
+    assert [chart_alt(image).split(" for ")[0] for image in view.charts.children] == [
+        "Attempts per week",
+        "Latest talking-point coverage per question",
+    ]
     view._on_refresh()
     view.refresh_button.click()
     assert view.bug_log.entries == []

@@ -21,6 +21,7 @@ from prep.insight.progress import (
 )
 from prep.store.history import HistoryReport, HistoryStore, Problem, empty_frame
 from prep.widgets import ProgressView
+from prep.widgets.progress_view import chart_alt, chart_png
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -144,7 +145,9 @@ def test_view_shows_charts_table_and_problems(tmp_path, content):
     assert view.status.text.startswith("2 saved answers over 2 days. Streak: ")
     assert "practice days (a starting goal" in view.status.text
     assert len(view.charts.children) == 6
-    assert all(bytes(image.value).startswith(b"\x89PNG") for image in view.charts.children)
+    # each chart an <img> with its text alternative (ipywidgets' Image has no alt)
+    assert all(chart_png(image).startswith(b"\x89PNG") for image in view.charts.children)
+    assert all(chart_alt(image) for image in view.charts.children)
     assert "Your role in past projects" in view.table.value and "3/5" in view.table.value
     assert "line 7" in view.problems.value
 
@@ -331,9 +334,11 @@ def test_attempts_per_item_draws_one_bar_per_item(charted):
 
 def test_calendar_marks_the_practice_days_with_their_counts(charted):
     charts, _content = charted
-    grid = charts["calendar"].axes[0].images[0].get_array()
-    # the last column is the week of 23 Nov (today is Wed 25 Nov); rows are Mon..Sun
-    assert grid[0, -1] == 1 and grid[1, -1] == 2 and grid[2, -1] == 0  # Mon, Tue, today
-    assert grid[0, -2] == 1 and grid[1, -2] == 1  # Mon 16 and Tue 17 Nov
-    assert grid.mask[3:, -1].all()  # the days after today are blank
-    assert int(grid.sum()) == 5
+    ax = charts["calendar"].axes[0]
+    drawn = dict(p.get_label().split(": ") for p in ax.patches)  # a square per day
+    # today is Wed 25 Nov; the squares run Monday to Sunday, up to today
+    assert drawn["2026-11-23"] == "1" and drawn["2026-11-24"] == "2"
+    assert drawn["2026-11-25"] == "0"  # today, not practised yet
+    assert drawn["2026-11-16"] == "1" and drawn["2026-11-17"] == "1"
+    assert "2026-11-26" not in drawn  # the days after today are blank
+    assert sum(int(n) for n in drawn.values()) == 5

@@ -24,8 +24,9 @@ from matplotlib.patches import Patch
 from ..content.loader import Content
 from ..errors import HistoryError
 from ..paths import BACKUPS_DIRNAME, HISTORY_FILENAME
+from ..practice import measures
 from ..store.history import HistoryReport, HistoryStore
-from .progress import _FACE, _date_axis, _figure, summarise
+from .progress import _FACE, _count, _day_month, _figure, _span, _week_axis, summarise
 
 HISTORY_STEM = Path(HISTORY_FILENAME).stem
 MAX_LEARNERS_AS_LINES = 8  # more learners than this: heatmaps instead of lines and bars
@@ -358,12 +359,12 @@ def chart_weekly(summary: CohortSummary) -> Figure:
         _nothing_yet(ax)
         return fig
     marker = "o" if len(weekly) <= 26 else None
+    middle = weekly.index + pd.Timedelta(days=3.5)  # a week's point under its label
     for n, name in enumerate(weekly.columns):
-        ax.plot(weekly.index, weekly[name], marker=marker, markersize=3, color=f"C{n}")
+        ax.plot(middle, weekly[name], marker=marker, markersize=3, color=f"C{n}")
     ax.set_ylim(bottom=0)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    pad = pd.Timedelta(days=3)  # a single week still gets a readable axis
-    _date_axis(ax, weekly.index.min() - pad, weekly.index.max() + pad)
+    _week_axis(ax, list(weekly.index))  # weeks, never hours, even for a single week
     _legend(fig, list(weekly.columns))
     return fig
 
@@ -399,7 +400,7 @@ def chart_coverage_by_question(summary: CohortSummary) -> Figure:
         shown = ~np.isnan(values)
         ax.barh(y[shown], values[shown], height=bar * 0.9, color=f"C{n}")
         for at, value in zip(y[shown], values[shown], strict=True):
-            ax.text(value + 1.5, at, f"{value:.0f}", va="center", fontsize=6)
+            ax.text(value + 1.5, at, f"{measures.percent(value)}", va="center", fontsize=6)
     ax.set_yticks(positions, titles)
     ax.tick_params(axis="y", labelsize=8)
     if not data.isna().all().all():
@@ -471,3 +472,58 @@ def _heatmap(
         bar.set_label(unit)
         bar.outline.set_visible(False)
     return fig
+
+
+# ---- the charts in words (each chart's <img alt>, from the data it draws) -----------------------
+
+
+def alt_weekly(summary: CohortSummary) -> str:
+    """Attempts per week in words: per learner, the total and the busiest week."""
+    weekly = summary.weekly
+    learners = list(weekly.columns)
+    who = _count(len(learners), "learner")
+    if not len(weekly) or not weekly.to_numpy().any():
+        return f"Attempts per week for {who}: nothing to show yet."
+    weeks = list(weekly.index)
+    if len(weeks) == 1:
+        when = f"the week of {_day_month(weeks[0])} {weeks[0].year}"
+    else:
+        when = f"{len(weeks)} weeks from {_span(weeks[0], weeks[-1])}"
+    parts = []
+    for name in learners:
+        column = weekly[name]
+        total = int(column.sum())
+        if not total:
+            parts.append(f"{name} none")
+            continue
+        busiest = column.idxmax()
+        part = f"{name} {total} in all"
+        if len(weeks) > 1:
+            part += f", most {int(column.max())} in the week of {_day_month(busiest)}"
+        parts.append(part)
+    return f"Attempts per week for {who}, {when}: {'; '.join(parts)}."
+
+
+def alt_coverage_by_question(summary: CohortSummary) -> str:
+    """Each learner's latest coverage per question, in words (questions without one left out)."""
+    data = summary.coverage_by_question
+    who = _count(data.shape[0], "learner")
+    if data.isna().all().all():
+        return f"Latest talking-point coverage per question for {who}: none saved yet."
+    parts = []
+    for name in data.index:
+        values = data.loc[name].dropna()
+        if values.empty:
+            parts.append(f"{name}: none yet")
+            continue
+        listed = ", ".join(
+            f"{title} {measures.percent_text(float(v))}" for title, v in values.items()
+        )
+        parts.append(f"{name}: {listed}")
+    return f"Latest talking-point coverage per question for {who}: {'; '.join(parts)}."
+
+
+CHARTS = (
+    ("weekly", chart_weekly, alt_weekly),
+    ("coverage-by-question", chart_coverage_by_question, alt_coverage_by_question),
+)

@@ -13,10 +13,11 @@ import matplotlib
 matplotlib.use("Agg")  # figures are rendered to PNG bytes; no GUI backend, no pyplot state
 import numpy as np
 import pandas as pd
-from matplotlib.colors import ListedColormap
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
+from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from ..coach.textstats import word_count
 from ..content.loader import Content
@@ -664,14 +665,77 @@ def _figure(*, fit_labels: bool = False) -> tuple[Figure, object]:
     return fig, ax
 
 
+DAY_AXIS_DAYS = 21  # spans up to this many days get a tick per day (or every few days)
+WEEK_AXIS_WEEKS = 16  # spans up to this many weeks get a tick per week (or every few weeks)
+MAX_TICKS = 8
+_DAY = pd.Timedelta(days=1)
+
+
+def _day_month(day: date | pd.Timestamp) -> str:
+    """`8 Jun`: a date as the axes label it (no leading zero, on every platform)."""
+    return f"{day.day} {day:%b}"
+
+
+def _every(count: int) -> int:
+    """The step between labelled ticks that keeps at most `MAX_TICKS` of `count`."""
+    return max(1, -(-count // MAX_TICKS))
+
+
+def _fixed_ticks(ax: object, where: list[pd.Timestamp], labels: list[str]) -> None:
+    positions = [float(date2num(w)) for w in where]
+    ax.xaxis.set_major_locator(FixedLocator(positions))  # type: ignore[attr-defined]
+    names = dict(zip(positions, labels, strict=True))
+    ax.xaxis.set_major_formatter(  # type: ignore[attr-defined]
+        FuncFormatter(lambda x, _pos: names.get(x, ""))
+    )
+
+
 def _date_axis(ax: object, first: pd.Timestamp, last: pd.Timestamp) -> None:
-    """Date ticks that stay readable from one day of practice to years of it."""
+    """A time axis that suits the span: days for a few weeks or less, never hours.
+
+    `first` and `last` are the earliest and latest moments drawn. Up to `DAY_AXIS_DAYS`
+    days, the axis runs from the start of the first day to the end of the last, with a
+    labelled tick in the middle of each day (every few days when there are many): one
+    day of practice is one day wide, its points inside it. Longer spans get matplotlib's
+    date ticks (weeks, months, years), which never fall to hours at that span.
+    """
+    first_day, last_day = first.normalize(), last.normalize()
+    days = (last_day - first_day).days + 1
+    if days <= DAY_AXIS_DAYS:
+        pad = pd.Timedelta(hours=6)
+        ax.set_xlim(first_day - pad, last_day + _DAY + pad)  # type: ignore[attr-defined]
+        step = _every(days)
+        centres = [first_day + pd.Timedelta(days=n, hours=12) for n in range(0, days, step)]
+        names = [f"{c:%a} {_day_month(c)}" if len(centres) <= 4 else _day_month(c) for c in centres]
+        _fixed_ticks(ax, centres, names)
+        return
     span = last - first
-    pad = max(pd.Timedelta(hours=12), span * 0.04)
+    pad = span * 0.04
     ax.set_xlim(first - pad, last + pad)  # type: ignore[attr-defined]
-    locator = AutoDateLocator(minticks=2, maxticks=8)
+    locator = AutoDateLocator(minticks=2, maxticks=MAX_TICKS)
     ax.xaxis.set_major_locator(locator)  # type: ignore[attr-defined]
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[attr-defined]
+
+
+def _week_axis(ax: object, mondays: list[pd.Timestamp]) -> None:
+    """A weekly axis: a labelled tick under the middle of each week (or every few weeks).
+
+    The axis runs half a week beyond the first and last week, so a single week is a bar
+    in the middle, not a block filling the chart; past `WEEK_AXIS_WEEKS` weeks it is
+    `_date_axis`'s months.
+    """
+    if not mondays:
+        return
+    first, last = mondays[0], mondays[-1] + pd.Timedelta(days=7)
+    weeks = len(mondays)
+    if weeks > WEEK_AXIS_WEEKS:
+        _date_axis(ax, first, last)
+        return
+    half = pd.Timedelta(days=3.5)
+    ax.set_xlim(first - half, last + half)  # type: ignore[attr-defined]
+    shown = mondays[:: _every(weeks)]
+    _fixed_ticks(ax, [m + half for m in shown], [_day_month(m) for m in shown])
+    ax.set_xlabel("week starting")  # type: ignore[attr-defined]
 
 
 def chart_practice_per_week(summary: Summary) -> Figure:
@@ -690,7 +754,7 @@ def chart_practice_per_week(summary: Summary) -> Figure:
             # one filled outline per panel: as cheap to draw at 500 weeks as at 5
             ax.stairs(table[column].to_numpy(dtype=float), edges, fill=True, color=color)
             ax.set_ylabel(label)
-        _date_axis(bottom, weeks.iloc[0], weeks.iloc[-1] + pd.Timedelta(days=7))
+        _week_axis(bottom, list(weeks))
     for ax in (top, bottom):
         ax.set_facecolor(_FACE)
         ax.spines[["top", "right"]].set_visible(False)
@@ -703,9 +767,8 @@ MAX_BARS = 16  # items the attempts chart names one by one; more are summed per 
 TIPS_GROUP = "Tips and guides"
 
 
-def chart_attempts_per_item(summary: Summary) -> Figure:
-    """Attempts per question and tip; per topic once there are too many to name."""
-    fig, ax = _figure(fit_labels=True)
+def attempt_bars(summary: Summary) -> tuple[str, pd.DataFrame]:
+    """The attempts chart's title and bars (title, attempts, kind), top bar first."""
     items = summary.per_item
     title = "Attempts per question and tip"
     if len(items) > MAX_BARS:
@@ -718,6 +781,13 @@ def chart_attempts_per_item(summary: Summary) -> Figure:
             }
         )
         title = "Attempts per topic"
+    return title, items
+
+
+def chart_attempts_per_item(summary: Summary) -> Figure:
+    """Attempts per question and tip; per topic once there are too many to name."""
+    fig, ax = _figure(fit_labels=True)
+    title, items = attempt_bars(summary)
     items = items.iloc[::-1]
     colors = ["#3b7dd8" if kind == "question" else "#8a6fd1" for kind in items["kind"]]
     ax.barh(items["title"], items["attempts"], color=colors)
@@ -776,12 +846,51 @@ def recent_questions(questions: pd.DataFrame, limit: int = MAX_LINES) -> pd.Data
     return questions[questions["item_id"].isin(last.index)]
 
 
-def _per_question_lines(summary: Summary, column: str, title: str, ylabel: str) -> Figure:
-    fig, ax = _figure()
+def day_positions(when: pd.Series) -> pd.Series:
+    """Where each attempt sits on a day axis: inside its own day, in the order practised.
+
+    The attempts of one day are spread evenly across that day (one alone sits at noon),
+    so a day's tries read as steps from left to right rather than a vertical stroke at
+    the hours they were saved, and a day on the axis is a day wide.
+    """
+    if when.empty:
+        return when
+    day = when.dt.normalize()
+    order = when.groupby(day).rank(method="first")
+    count = when.groupby(day).transform("size")
+    return day + pd.to_timedelta((order - 0.5) / count, unit="D")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """What a per-question chart draws: its title, the points, and how they were taken."""
+
+    title: str
+    points: pd.DataFrame  # title, when (as drawn), value
+    taken: str  # "each attempt", or "weekly mean" and so on
+    attempts: dict[str, int]  # attempts with a value, per line
+
+
+def trend(summary: Summary, column: str, title: str) -> Trend:
+    """The lines a per-question chart draws (at most `MAX_LINES`), as `Trend`."""
     shown = recent_questions(summary.questions)
     if len(shown) < len(summary.questions):
         title = f"{title}, {MAX_LINES} practised last"
     points, taken = trend_points(shown, column)
+    if taken == "each attempt":
+        points = points.assign(when=day_positions(points["when"]))
+    elif taken == "daily mean":
+        points = points.assign(when=points["when"] + pd.Timedelta(hours=12))
+    counts = shown.dropna(subset=[column]).groupby("title", sort=False).size()
+    if taken != "each attempt":
+        title = f"{title} ({taken})"
+    return Trend(title, points, taken, {str(k): int(v) for k, v in counts.items()})
+
+
+def _per_question_lines(summary: Summary, column: str, title: str, ylabel: str) -> Figure:
+    fig, ax = _figure()
+    drawn = trend(summary, column, title)
+    points = drawn.points
     for name, group in points.groupby("title", sort=False):
         dots = "o" if len(group) <= 40 else None
         ax.plot(group["when"], group["value"], marker=dots, markersize=4, label=name)
@@ -798,61 +907,126 @@ def _per_question_lines(summary: Summary, column: str, title: str, ylabel: str) 
     else:
         ax.legend(fontsize=7, frameon=False, loc="best")
         _date_axis(ax, points["when"].min(), points["when"].max())
-    ax.set_title(title if taken == "each attempt" else f"{title} ({taken})")
+    ax.set_title(drawn.title)
     ax.set_ylabel(ylabel)
     return fig
 
 
+CONFIDENCE_TITLE = "Confidence over time"
+LENGTH_TITLE = "Answer length over time"
+COVERAGE_TITLE = "Talking-point coverage over time"
+
+
 def chart_confidence(summary: Summary) -> Figure:
-    fig = _per_question_lines(summary, "confidence", "Confidence over time", "confidence (1-5)")
+    fig = _per_question_lines(summary, "confidence", CONFIDENCE_TITLE, "confidence (1-5)")
     fig.axes[0].set_ylim(0.5, 5.5)
     fig.axes[0].set_yticks([1, 2, 3, 4, 5])
     return fig
 
 
 def chart_answer_length(summary: Summary) -> Figure:
-    return _per_question_lines(summary, "words", "Answer length over time", "words")
+    return _per_question_lines(summary, "words", LENGTH_TITLE, "words")
 
 
 def chart_coverage(summary: Summary) -> Figure:
     """Talking points covered, per question, as the answer coach scored each attempt."""
-    fig = _per_question_lines(
-        summary, "coverage", "Talking-point coverage over time", "coverage (%)"
-    )
+    fig = _per_question_lines(summary, "coverage", COVERAGE_TITLE, "coverage (%)")
     fig.axes[0].set_ylim(-5, 105)
     return fig
 
 
 CALENDAR_WEEKS = 26
-_GREENS = ListedColormap(["#b7e1b0", "#7cc47a", "#3f9d4a", "#1f6f2e"])
+_GREENS = ("#b7e1b0", "#7cc47a", "#3f9d4a", "#1f6f2e")  # 1, then more answers a day
+_EMPTY_FILL = "#9e9e9e33"  # a day without practice: a faint square with an outline
+_EMPTY_EDGE = "#9e9e9e99"
+_TODAY_EDGE = "#777777"  # mid grey: visible on the light and the dark theme
+_CELL = 0.84  # of a grid step: the gap between squares shows the grid on any background
 
 
-def chart_calendar(summary: Summary) -> Figure:
-    """Practice days over the last half year, a square a day, with the habit in the title."""
+@dataclass(frozen=True)
+class CalendarGrid:
+    """The practice calendar as drawn: a column per week (Monday on top), a row per weekday.
+
+    `counts[weekday, week]` is the answers saved that day; NaN for the days after today.
+    """
+
+    start: date  # the Monday of the first column
+    today: date
+    counts: np.ndarray
+
+    @property
+    def weeks(self) -> int:
+        return self.counts.shape[1]
+
+    def cell(self, day: date) -> tuple[int, int]:
+        """(row, column) of a day in the grid."""
+        return day.weekday(), (day - self.start).days // 7
+
+    def monday(self, column: int) -> date:
+        return self.start + timedelta(weeks=column)
+
+
+def calendar_grid(summary: Summary, weeks: int = CALENDAR_WEEKS) -> CalendarGrid:
+    """The last `weeks` weeks up to today's, from all practice (not the filters)."""
     assert summary.habit is not None
-    habit = summary.habit
-    today = habit.today
-    start = today - timedelta(days=today.weekday(), weeks=CALENDAR_WEEKS - 1)
+    today = summary.habit.today
+    start = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     calendar = summary.calendar if summary.calendar is not None else summary.per_day
     counts = {d: int(n) for d, n in calendar.items() if d >= start}
-    grid = np.full((7, CALENDAR_WEEKS), np.nan)
+    grid = np.full((7, weeks), np.nan)
     for offset in range((today - start).days + 1):
         day = start + timedelta(days=offset)
         grid[day.weekday(), offset // 7] = counts.get(day, 0)
+    return CalendarGrid(start=start, today=today, counts=grid)
+
+
+def _shade(count: float, high: float) -> str:
+    """The green for a day's count: four steps from one answer up to the busiest day."""
+    top = max(high, 1.5)
+    return _GREENS[int(np.clip((count - 0.5) / (top - 0.5) * 4, 0, 3))]
+
+
+def chart_calendar(summary: Summary) -> Figure:
+    """Practice days over the last half year, a square a day, with the habit in the title.
+
+    Every day up to today is a square of its own with a gap around it (a day without
+    practice is a faint outlined square), so the grid reads with one day of history as
+    with a year; today's square has a grey outline; the columns are labelled with the
+    date of their Monday.
+    """
+    assert summary.habit is not None
+    habit = summary.habit
+    grid = calendar_grid(summary)
     fig = Figure(figsize=(6.2, 2.3), dpi=100, facecolor=_FACE)
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.08, top=0.86)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12, top=0.86)
     ax = fig.add_subplot()
-    cmap = _GREENS.with_extremes(under="#9e9e9e40", bad="#00000000")
-    high = max(1, int(np.nanmax(grid)) if not np.all(np.isnan(grid)) else 1)
-    ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0.5, vmax=max(high, 1.5))
-    ax.set_yticks([0, 2, 4], ["Mon", "Wed", "Fri"])
-    months = [
-        (offset // 7, (start + timedelta(days=offset)).strftime("%b"))
-        for offset in range((today - start).days + 1)
-        if (start + timedelta(days=offset)).day == 1
-    ]
-    ax.set_xticks([m[0] for m in months], [m[1] for m in months])
-    ax.tick_params(length=0)
+    ax.set_facecolor(_FACE)
+    high = float(np.nanmax(grid.counts)) if not np.all(np.isnan(grid.counts)) else 1.0
+    inset = (1 - _CELL) / 2 - 0.5
+    for (row, column), count in np.ndenumerate(grid.counts):
+        if np.isnan(count):
+            continue  # after today
+        day = grid.monday(column) + timedelta(days=row)
+        today = day == grid.today
+        square = Rectangle(
+            (column + inset, row + inset),
+            _CELL,
+            _CELL,
+            facecolor=_EMPTY_FILL if count == 0 else _shade(count, high),
+            edgecolor=_TODAY_EDGE if today else (_EMPTY_EDGE if count == 0 else "none"),
+            linewidth=1.6 if today else 0.6,
+            label=f"{day.isoformat()}: {int(count)}",
+            gid="today" if today else None,
+        )
+        ax.add_patch(square)
+    ax.set_xlim(-0.7, grid.weeks - 0.3)
+    ax.set_ylim(6.7, -0.7)  # Monday on top
+    ax.set_aspect("equal")
+    ax.set_yticks([0, 2, 4, 6], ["Mon", "Wed", "Fri", "Sun"])
+    # a label every four weeks, counted back from this week's column
+    columns = list(range(grid.weeks - 1, -1, -4))[::-1]
+    ax.set_xticks(columns, [_day_month(grid.monday(c)) for c in columns])
+    ax.tick_params(length=0, labelsize=8)
     for spine in ax.spines.values():
         spine.set_visible(False)
     goal = f"{habit.days_this_week} of {habit.weekly_goal} days this week"
@@ -876,6 +1050,147 @@ CHARTS = (
 def figures(summary: Summary) -> dict[str, Figure]:
     """Build every chart for a non-empty summary."""
     return {name: build(summary) for name, build in CHARTS}
+
+
+# ---- the charts in words ---------------------------------------------------------------------
+# Each chart's text alternative (the <img alt>), built from the same data the chart draws:
+# what it shows, over which dates, and the figures a reader would take from it.
+
+
+def _long_date(day: date | pd.Timestamp) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _span(first: date | pd.Timestamp, last: date | pd.Timestamp) -> str:
+    """`20 Nov to 23 Nov 2026`, or `Tue 24 Nov 2026` for one day."""
+    if first == last:
+        return _long_date(first)
+    head = _day_month(first) if first.year == last.year else f"{_day_month(first)} {first.year}"
+    return f"{head} to {_day_month(last)} {last.year}"
+
+
+def _count(number: float, word: str) -> str:
+    n = int(np.floor(float(number) + 0.5))
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def alt_calendar(summary: Summary) -> str:
+    """The calendar in words: the weeks shown, the days practised, the habit."""
+    assert summary.habit is not None
+    habit = summary.habit
+    grid = calendar_grid(summary)
+    counts = np.nan_to_num(grid.counts)
+    days = int((counts > 0).sum())
+    intro = (
+        f"Practice calendar, a square a day for the {grid.weeks} weeks from "
+        f"{_long_date(grid.start)} to today, {_long_date(grid.today)}"
+    )
+    if not days:
+        what = "no practice saved in these weeks"
+    else:
+        most, busiest = max(
+            (int(n), grid.monday(column) + timedelta(days=row))
+            for (row, column), n in np.ndenumerate(counts)
+        )  # the latest of the busiest days
+        today = int(counts[grid.cell(grid.today)])
+        what = (
+            f"you practised on {_count(days, 'day')} ({_count(counts.sum(), 'answer')}), "
+            f"at most {most} in a day (last on {busiest:%a} {_day_month(busiest)}); "
+            f"today {_count(today, 'answer')}"
+        )
+    return (
+        f"{intro}: {what}. Streak {_count(habit.current_streak, 'day')} (longest "
+        f"{habit.longest_streak}); {habit.days_this_week} of {habit.weekly_goal} practice days "
+        "this week."
+    )
+
+
+def alt_practice_per_week(summary: Summary) -> str:
+    """The weekly chart in words: the weeks, the totals, the busiest and the latest week."""
+    table = summary.weekly if summary.weekly is not None else pd.DataFrame()
+    if table.empty:
+        return "Practice per week: nothing saved in this selection."
+
+    def week(row: pd.Series) -> str:
+        return f"{_count(row['attempts'], 'attempt')}, {_count(row['minutes'], 'minute')} timed"
+
+    weeks = list(table.index)
+    if len(weeks) == 1:
+        return f"Practice per week, the week of {_long_date(weeks[0])}: {week(table.iloc[0])}."
+    busiest = table["attempts"].astype(float).idxmax()
+    return (
+        f"Practice per week, {len(weeks)} weeks from {_span(weeks[0], weeks[-1])} (weeks "
+        f"start on Monday): {_count(table['attempts'].sum(), 'attempt')} and "
+        f"{_count(table['minutes'].sum(), 'minute')} timed in all; most in the week of "
+        f"{_day_month(busiest)} ({week(table.loc[busiest])}); the last, week of "
+        f"{_day_month(weeks[-1])}: {week(table.iloc[-1])}."
+    )
+
+
+def _trend_words(drawn: Trend, shown: object) -> str:
+    """`X rose from 42% to 93% over 4 attempts; ...` for each line of a trend chart."""
+    points = drawn.points
+    if points.empty:
+        return f"{drawn.title}: nothing to show yet."
+    lines = []
+    for name, group in points.groupby("title", sort=False):
+        values = group["value"].tolist()
+        n = drawn.attempts.get(str(name), len(values))
+        first, last = shown(values[0]), shown(values[-1])  # type: ignore[operator]
+        if len(values) == 1:
+            lines.append(f"{name}: {last} at {'its one attempt' if n == 1 else 'the mean'}")
+            continue
+        low, high = shown(min(values)), shown(max(values))  # type: ignore[operator]
+        if first == last:
+            line = f"{name} began and ended at {last} over {_count(n, 'attempt')}"
+        else:
+            moved = "rose" if values[-1] > values[0] else "fell"
+            line = f"{name} {moved} from {first} to {last} over {_count(n, 'attempt')}"
+        if {low, high} - {first, last}:
+            line += f" (lowest {low}, highest {high})"
+        lines.append(line)
+    days = points["when"].dt.normalize()
+    return f"{drawn.title}, {_span(days.min(), days.max())}: {'; '.join(lines)}."
+
+
+def alt_coverage(summary: Summary) -> str:
+    return _trend_words(trend(summary, "coverage", COVERAGE_TITLE), measures.percent_text)
+
+
+def alt_confidence(summary: Summary) -> str:
+    return _trend_words(
+        trend(summary, "confidence", CONFIDENCE_TITLE), lambda v: f"{measures.tenths(v):g}/5"
+    )
+
+
+def alt_answer_length(summary: Summary) -> str:
+    return _trend_words(trend(summary, "words", LENGTH_TITLE), lambda v: f"{v:.0f} words")
+
+
+def alt_attempts_per_item(summary: Summary) -> str:
+    """The bars in words, top to bottom as drawn."""
+    title, items = attempt_bars(summary)
+    if items.empty:
+        return f"{title}: none in this selection."
+    bars = ", ".join(
+        f"{t} {int(n)}" for t, n in zip(items["title"], items["attempts"], strict=True)
+    )
+    return f"{title} (tips count each saved field): {bars}."
+
+
+ALT_TEXTS = {
+    "calendar": alt_calendar,
+    "practice-per-week": alt_practice_per_week,
+    "coverage": alt_coverage,
+    "confidence": alt_confidence,
+    "answer-length": alt_answer_length,
+    "attempts-per-item": alt_attempts_per_item,
+}
+
+
+def alt_texts(summary: Summary) -> dict[str, str]:
+    """Every chart's text alternative, by the names `figures` gives."""
+    return {name: ALT_TEXTS[name](summary) for name, _build in CHARTS}
 
 
 def _ink(fig: Figure) -> None:

@@ -13,16 +13,16 @@ import pandas as pd
 from ..content.loader import Content
 from ..errors import HistoryError
 from ..insight.cohort import (
+    CHARTS,
     MAX_LEARNERS_AS_LINES,
     CohortSummary,
-    chart_coverage_by_question,
-    chart_weekly,
     compare_learners,
     read_history,
 )
 from ..insight.progress import png_bytes
 from ..store.history import HistoryReport, empty_frame
 from ._common import BugLog, Status, clause, esc, guarded, local_tz, plural_s, problem_list_html
+from .progress_view import chart_widget
 
 _CELL = "padding:2px 10px"
 _WARN = "color:var(--jp-warn-color1,#b26a00)"
@@ -217,18 +217,14 @@ class CohortView(widgets.VBox):
             kind = "warn"
         return kind, text + "."
 
-    def _charts(self, summary: CohortSummary) -> tuple[widgets.Image, ...]:
+    def _charts(self, summary: CohortSummary) -> tuple[widgets.HTML, ...]:
+        """Each chart as an image with its text alternative (`progress_view.chart_widget`)."""
         images = []
         wide = len(summary.learners) > MAX_LEARNERS_AS_LINES
-        for name, build in (
-            ("weekly", chart_weekly),
-            ("coverage-by-question", chart_coverage_by_question),
-        ):
-            image = widgets.Image(value=png_bytes(build(summary)), format="png")
-            image.layout.max_width = "100%"
+        for name, build, describe in CHARTS:
+            image = chart_widget(png_bytes(build(summary)), describe(summary), name)
             if wide:  # the heatmaps grow with the cohort: give them the whole row
                 image.layout.grid_column = "1 / -1"
-            image.add_class(f"prep-chart-{name}")
             images.append(image)
         return tuple(images)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import html
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 
@@ -13,6 +15,7 @@ from ..content.loader import Content
 from ..errors import HistoryError
 from ..insight.exercises import ExerciseStat, duration_words, exercise_stats
 from ..insight.progress import (
+    ALT_TEXTS,
     CHARTS,
     STRONG_COVERAGE,
     WEAK_COVERAGE,
@@ -148,7 +151,8 @@ class ProgressView(widgets.VBox):
             options=[("Every question you have practised", PRACTISED)],
             value=PRACTISED,
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="min(100%, 48em)"),
+            # stretched between its 2 px margins: `100%` would be 4 px wider than the page
+            layout=widgets.Layout(width="auto", align_self="stretch", max_width="48em"),
         )
         self.topic.add_class("prep-topic-select")
         self.topic.observe(self._on_topic, names="value")
@@ -163,7 +167,7 @@ class ProgressView(widgets.VBox):
         self.table = widgets.HTML("")
         self._topic_chosen = False  # the learner picked a topic: keep it across redraws
         self._quiet = False  # options being replaced: not a choice of the learner's
-        self._images: dict[str, widgets.Image] = {}  # the charts drawn, by name
+        self._images: dict[str, widgets.HTML] = {}  # the charts drawn, by name
         super().__init__(
             [
                 self.heading,
@@ -303,10 +307,8 @@ class ProgressView(widgets.VBox):
         for name, build in CHARTS:
             image = self._images.get(name)
             if image is None or names is None or name in names:
-                fig = build(chosen if name in QUESTION_CHARTS else summary)
-                image = widgets.Image(value=png_bytes(fig), format="png")
-                image.layout.max_width = "100%"
-                image.add_class(f"prep-chart-{name}")
+                drawn = chosen if name in QUESTION_CHARTS else summary
+                image = chart_widget(png_bytes(build(drawn)), ALT_TEXTS[name](drawn), name)
                 self._images[name] = image
             images.append(image)
         self.charts.children = tuple(images)
@@ -362,6 +364,39 @@ class ProgressView(widgets.VBox):
             self.exercise_table,
         ):
             part.value = ""
+
+
+def chart_html(png: bytes, alt: str) -> str:
+    """A chart as an `<img>` with its text alternative in `alt` (escaped).
+
+    ipywidgets' Image has no alt attribute, so a chart is an HTML widget holding the PNG
+    as a data URL: screen readers read the alt text, and axe's image-alt rule finds it.
+    """
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f"<img class='prep-chart-image' src='data:image/png;base64,{data}' alt='{esc(alt)}' "
+        "style='display:block;max-width:100%;height:auto'>"
+    )
+
+
+def chart_widget(png: bytes, alt: str, name: str) -> widgets.HTML:
+    """`chart_html` in a widget with the classes `prep-chart` and `prep-chart-<name>`."""
+    image = widgets.HTML(chart_html(png, alt))
+    image.layout.max_width = "100%"
+    image.add_class("prep-chart")
+    image.add_class(f"prep-chart-{name}")
+    return image
+
+
+def chart_png(image: widgets.HTML) -> bytes:
+    """The PNG a chart widget shows (for tests and screenshots)."""
+    data = image.value.split("base64,", 1)[1].split("'", 1)[0]
+    return base64.b64decode(data)
+
+
+def chart_alt(image: widgets.HTML) -> str:
+    """The text alternative a chart widget gives its image, unescaped."""
+    return html.unescape(image.value.split(" alt='", 1)[1].split("'", 1)[0])
 
 
 def exercise_table_html(
