@@ -161,6 +161,12 @@ def test_progress_notebook_shows_charts(
         "(imgs) => imgs.map((img) => img.naturalWidth)"
     )
     assert sum(width > 0 for width in widths) >= 5, widths
+    # issue 15: every chart is an <img> whose alt says what it shows
+    alts = page.locator(".prep-progress .prep-chart img").evaluate_all(
+        "(imgs) => imgs.map((img) => img.alt)"
+    )
+    assert len(alts) == 6 and all(alts), alts
+    assert alts[0].startswith("Practice calendar, a square a day"), alts[0]
 
     # issues 6 and 13: the topic grid, the cards of the topic practised last, another topic
     # picked in the page, and the filters redraw

@@ -925,7 +925,9 @@ def chart_confidence(summary: Summary) -> Figure:
 
 
 def chart_answer_length(summary: Summary) -> Figure:
-    return _per_question_lines(summary, "words", LENGTH_TITLE, "words")
+    fig = _per_question_lines(summary, "words", LENGTH_TITLE, "words")
+    fig.axes[0].yaxis.get_major_locator().set_params(integer=True)  # no "40.5 words"
+    return fig
 
 
 def chart_coverage(summary: Summary) -> Figure:
