@@ -204,8 +204,8 @@ def test_the_coverage_alt_text_says_what_the_chart_shows(four_tries, content):
     alt = ALT_TEXTS["coverage"](summary)
     assert alt == (
         "Talking-point coverage over time, 20 Nov to 23 Nov 2026: Your role in past "
-        "projects rose from 42% to 93% over 4 attempts; Where you'll be in five years: 50% "
-        "at its one attempt."
+        "projects rose from 42% at the first attempt to 93% at the latest, over 4 attempts; "
+        "Where you'll be in five years: 50% at its one attempt."
     )
     # the same figures the chart draws
     lines = {
@@ -220,9 +220,10 @@ def test_the_confidence_and_length_alt_texts(four_tries, content):
     summary = summarise(four_tries, content, UTC, TODAY)
     assert ALT_TEXTS["confidence"](summary).startswith(
         "Confidence over time, 20 Nov to 23 Nov 2026: Your role in past projects rose from "
-        "2/5 to 5/5 over 4 attempts;"
+        "2/5 at the first attempt to 5/5 at the latest, over 4 attempts;"
     )
-    assert "began and ended at 4 words over 4 attempts" in ALT_TEXTS["answer-length"](summary)
+    length = ALT_TEXTS["answer-length"](summary)
+    assert "projects was 4 words at the first attempt and at the latest, over 4 attempts" in length
 
 
 def test_the_calendar_and_weekly_alt_texts_for_one_day(content):
@@ -307,3 +308,19 @@ def test_the_cohort_charts_have_alt_texts_and_a_weekly_axis(content):
         f"{coverage.loc['ben'].dropna().iloc[0]:.0f}%."
     )
     assert draw_cov(summary).axes  # draws
+
+
+def test_a_long_trend_says_its_points_are_means(content):
+    start = datetime(2025, 1, 1, 9, tzinfo=UTC)
+    many = typed_history(
+        [start + timedelta(hours=12 * n) for n in range(400)],
+        ["past-role"] * 400,
+        coverage=lambda n: 0.2 + 0.6 * n / 399,
+    )
+    summary = summarise(many, content, UTC, date(2025, 7, 1))
+    alt = ALT_TEXTS["coverage"](summary)
+    assert alt.startswith("Talking-point coverage over time (weekly mean), 30 Dec 2024 to ")
+    (line,) = figures(summary)["coverage"].axes[0].lines  # the weekly means it draws
+    first, last = round(line.get_ydata()[0]), round(line.get_ydata()[-1])
+    assert (first, last) == (21, 79)
+    assert f"rose from {first}% at the first week to {last}% at the latest, over 400" in alt

@@ -1129,25 +1129,44 @@ def alt_practice_per_week(summary: Summary) -> str:
     )
 
 
+# what one point of a trend line is, by how `trend_points` took the values
+_POINT_UNITS = {
+    "each attempt": "attempt",
+    "daily mean": "day",
+    "weekly mean": "week",
+    "monthly mean": "month",
+    "quarterly mean": "quarter",
+    "yearly mean": "year",
+}
+
+
 def _trend_words(drawn: Trend, shown: object) -> str:
-    """`X rose from 42% to 93% over 4 attempts; ...` for each line of a trend chart."""
+    """`X rose from 42% at the first attempt to 93% at the latest, over 4 attempts; ...`.
+
+    One clause per line of a trend chart, from the points it draws: the first and the
+    latest point (a period's mean when the chart averages), the lowest and highest when
+    they differ from those, and how many attempts the line stands for.
+    """
     points = drawn.points
     if points.empty:
         return f"{drawn.title}: nothing to show yet."
+    unit = _POINT_UNITS.get(drawn.taken, "attempt")
     lines = []
     for name, group in points.groupby("title", sort=False):
         values = group["value"].tolist()
-        n = drawn.attempts.get(str(name), len(values))
+        n = _count(drawn.attempts.get(str(name), len(values)), "attempt")
         first, last = shown(values[0]), shown(values[-1])  # type: ignore[operator]
         if len(values) == 1:
-            lines.append(f"{name}: {last} at {'its one attempt' if n == 1 else 'the mean'}")
+            one = "its one attempt" if n == "1 attempt" else f"the mean of {n}"
+            lines.append(f"{name}: {last} at {one}")
             continue
         low, high = shown(min(values)), shown(max(values))  # type: ignore[operator]
         if first == last:
-            line = f"{name} began and ended at {last} over {_count(n, 'attempt')}"
+            line = f"{name} was {last} at the first {unit} and at the latest, over {n}"
         else:
             moved = "rose" if values[-1] > values[0] else "fell"
-            line = f"{name} {moved} from {first} to {last} over {_count(n, 'attempt')}"
+            line = f"{name} {moved} from {first} at the first {unit} to {last} at the latest"
+            line += f", over {n}"
         if {low, high} - {first, last}:
             line += f" (lowest {low}, highest {high})"
         lines.append(line)
