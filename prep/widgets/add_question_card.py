@@ -11,6 +11,7 @@ from ..content.own import OWN_TOPIC, OwnQuestionError, OwnQuestions, OwnQuestion
 from ..models import LEVELS, Question
 from ..store.drafts import DraftStore
 from ._common import Autosave, BugLog, Status, esc, guarded
+from ._layout import full_width
 
 DRAFT_PREFIX = "add-question/"  # draft keys of the form's fields: no question id has a `/`
 ANY_LEVEL = ""
@@ -56,7 +57,7 @@ class AddQuestionCard(widgets.VBox):
             "ask. It gets a card, the coach, scheduling and the mock interview, like the "
             "questions from the bank.</p>"
         )
-        wide = widgets.Layout(width="100%")
+        wide = full_width()  # `width="100%"` plus the 2 px margins would scroll the form
         style = {"description_width": "8em"}
         self.title = widgets.Text(
             description="Title",
@@ -68,14 +69,14 @@ class AddQuestionCard(widgets.VBox):
         self.prompt = widgets.Textarea(
             description="Question",
             placeholder="The question as the interviewer would ask it",
-            layout=widgets.Layout(width="100%", height="5em"),
+            layout=full_width(height="5em"),
             style=style,
         )
         self.prompt.add_class("prep-own-prompt")
         self.points = widgets.Textarea(
             description="Talking points",
             placeholder="What a strong answer covers, one point per line",
-            layout=widgets.Layout(width="100%", height="7em"),
+            layout=full_width(height="7em"),
             style=style,
         )
         self.points.add_class("prep-own-points")

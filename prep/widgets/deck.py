@@ -116,7 +116,10 @@ class Deck(widgets.VBox):
         self.jump = widgets.Dropdown(
             description="Jump to:",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="auto", max_width="36em", margin="2px 0 2px 1.5em"),
+            # never wider than the deck, less its left margin: a long title would scroll it
+            layout=widgets.Layout(
+                width="auto", max_width="min(36em, calc(100% - 1.5em))", margin="2px 0 2px 1.5em"
+            ),
         )
         self.jump.add_class("prep-deck-jump")
         self.slot = widgets.VBox([])

@@ -37,7 +37,11 @@ from ._common import (
     local_tz,
     record_answer,
 )
+from ._layout import GrowingRows, full_width
 from .feedback_view import feedback_html
+
+ANSWER_ROWS = (6, 30)  # the answer box grows with the answer between these many rows
+CODE_ROWS = (12, 40)  # and an exercise's code box between these
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,10 @@ class MockInterview(widgets.VBox):
 
         self.header = widgets.HTML("")
         self.start_button = widgets.Button(
-            description="Start the interview", button_style="primary", icon="play"
+            description="Start the interview",
+            button_style="primary",
+            icon="play",
+            layout=widgets.Layout(width="auto"),  # the default width cuts the words off
         )
         self.start_button.add_class("prep-start")
         self.prompt = widgets.HTML("")
@@ -133,18 +140,23 @@ class MockInterview(widgets.VBox):
         self.ticker.add_class("prep-control")  # only refreshes the countdown
         self.answer = widgets.Textarea(
             placeholder="Answer as you would out loud…",
-            layout=widgets.Layout(width="100%", height="10em", display="none"),
+            layout=full_width(display="none"),
         )
+        self.answer_rows = GrowingRows(self.answer, least=ANSWER_ROWS[0], most=ANSWER_ROWS[1])
         self.answer.add_class("prep-answer")
         self.confidence = confidence_picker()
         self.confidence.layout.display = "none"
-        self.submit_button = widgets.Button(description="Submit answer", button_style="primary")
+        self.submit_button = widgets.Button(
+            description="Submit answer", button_style="primary", layout=widgets.Layout(width="auto")
+        )
         self.submit_button.add_class("prep-submit")
         self.submit_button.layout.display = "none"
         self.status = Status()
         self.hints = widgets.HTML("")
         self.hints.add_class("prep-hints")
-        self.next_button = widgets.Button(description="Next question", icon="arrow-right")
+        self.next_button = widgets.Button(
+            description="Next question", icon="arrow-right", layout=widgets.Layout(width="auto")
+        )
         self.next_button.add_class("prep-next")
         self.next_button.layout.display = "none"
         self.summary = widgets.HTML("")
@@ -256,7 +268,7 @@ class MockInterview(widgets.VBox):
             f"Write your {exercise.name or 'query'} here, as you would in the interview…"
         )
         self.answer.add_class("prep-code")
-        self.answer.layout.height = "18em"
+        self.answer_rows.set_bounds(least=CODE_ROWS[0], most=CODE_ROWS[1])
         self.confidence.layout.display = "none"
         self.submit_button.description = "Check and submit"
 
@@ -269,7 +281,7 @@ class MockInterview(widgets.VBox):
             )
             self.answer.placeholder = "Answer as you would out loud…"
             self.answer.remove_class("prep-code")
-            self.answer.layout.height = "10em"
+            self.answer_rows.set_bounds(least=ANSWER_ROWS[0], most=ANSWER_ROWS[1])
             self.submit_button.description = "Submit answer"
         self.hints.value = ""
         self.status.clear()
@@ -464,5 +476,7 @@ def summary_html(
     )
     return (
         "<h4 style='margin:0.6em 0 0.2em 0'>How it went</h4>"
-        f"<table class='prep-mock-table'><tr>{head}</tr>{''.join(rows)}</table>"
+        # a long word may break in a narrow window rather than push the card sideways
+        f"<table class='prep-mock-table' style='overflow-wrap:anywhere'><tr>{head}</tr>"
+        f"{''.join(rows)}</table>"
     )

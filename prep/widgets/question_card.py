@@ -31,9 +31,11 @@ from ._common import (
     plural_s,
     record_answer,
 )
+from ._layout import GrowingRows, full_width
 from .feedback_view import feedback_html
 
 SHOWN_ATTEMPTS = 10  # earlier attempts listed at first; "Show more" adds as many again
+ANSWER_ROWS = (8, 30)  # the answer field grows with the answer between these many rows
 KEPT_ATTEMPTS = 50  # the newest attempts a card holds: its work never grows with the history
 
 
@@ -126,8 +128,9 @@ class QuestionCard(widgets.VBox):
         self.guidance.add_class("prep-guidance")
         self.answer = widgets.Textarea(
             placeholder="Type your answer the way you would say it in the interview…",
-            layout=widgets.Layout(width="100%", height="12em"),
+            layout=full_width(),
         )
+        self.answer_rows = GrowingRows(self.answer, least=ANSWER_ROWS[0], most=ANSWER_ROWS[1])
         self.answer.add_class("prep-answer")
         self.length = widgets.HTML(esc(length_summary("", question.target_seconds)))
         self.length.add_class("prep-length")

@@ -15,11 +15,15 @@ from ..models import Attempt, ChecklistItem, Prompt, Tip
 from ..store.drafts import DraftStore
 from ..store.history import HistoryStore
 from ._common import Autosave, BugLog, Status, bullets, clause, draft_time, esc, guarded, local_time
+from ._layout import GrowingRows, full_width
 
 HAND_EDITED = (
     "Your draft was edited by hand, so changes to the fields above are not copied into it. "
     "Press 'Rebuild from the fields' to start again from them."
 )
+FIELD_MOST_ROWS = 20  # a prompt's field grows with its text up to this many rows
+# The email draft shows its To and Subject lines and the body below them, growing with it.
+DRAFT_ROWS = (14, 40)
 _CHECK_LINE = re.compile(r"^\[(?P<mark>[xX ])\]\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*):")
 
 
@@ -90,8 +94,9 @@ class TipCard(widgets.VBox):
                 value=self.saved.get(item_id, ""),
                 placeholder=prompt.placeholder,
                 rows=prompt.lines,
-                layout=widgets.Layout(width="100%"),
+                layout=full_width(),
             )
+            GrowingRows(field, least=prompt.lines, most=max(prompt.lines, FIELD_MOST_ROWS))
             field.add_class("prep-answer")
             field.observe(self._on_field_change, names="value")
             self.fields[prompt.id] = field
@@ -133,8 +138,9 @@ class TipCard(widgets.VBox):
             self._composed = self.compose()
             self.draft = widgets.Textarea(
                 value=self.saved.get(tip.composed_item_id, self._composed),
-                layout=widgets.Layout(width="100%", height="18em"),
+                layout=full_width(),
             )
+            self.draft_rows = GrowingRows(self.draft, least=DRAFT_ROWS[0], most=DRAFT_ROWS[1])
             self.draft.add_class("prep-draft")
             self.draft.observe(self._on_draft_change, names="value")
             note = _saved_note(latest.get(tip.composed_item_id), tz)
