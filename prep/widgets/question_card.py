@@ -156,6 +156,7 @@ class QuestionCard(widgets.VBox):
         self.bug_log = BugLog()
 
         self.confidence_key = question.id + CONFIDENCE_DRAFT
+        self._saved_line: tuple[str, str] | None = None  # the status saying the text is saved
         self.autosave = Autosave(self, drafts, self._draft_changes) if drafts else None
         self.answer.observe(self._on_answer_change, names="value")
         self.confidence.observe(self._on_confidence_change, names="value")
@@ -227,8 +228,29 @@ class QuestionCard(widgets.VBox):
     def _on_answer_change(self, change: dict[str, Any]) -> None:
         self.length.value = esc(length_summary(change["new"], self.question.target_seconds))
         self.show_feedback(change["new"])
+        self._keep_status_true(change["new"])
         if self.autosave is not None:
             self.autosave.changed()
+
+    def _keep_status_true(self, text: str) -> None:
+        """Never say "Saved" while the field holds text typed after the save.
+
+        Typing after a save swaps the saved line for a "Not saved yet" one; typing back to
+        the saved text (or clearing the field, which holds nothing new) puts it back.
+        """
+        if self._saved_line is None or not self.attempts:
+            return
+        unsaved = (
+            "info",
+            f"Not saved yet: you changed your answer after attempt {self.total} was saved. "
+            "Press Save to keep the changes.",
+        )
+        shown = (self.status.kind, self.status.text)
+        changed = bool(text.strip()) and text != self.attempts[-1].answer
+        if changed and shown == self._saved_line:
+            self.status.show(*unsaved)
+        elif not changed and shown == unsaved:
+            self.status.show(*self._saved_line)
 
     def _show_attempts(self) -> None:
         self.history_view.value = attempts_html(
@@ -288,6 +310,7 @@ class QuestionCard(widgets.VBox):
                 f"Already saved: this is the same text as attempt {self.total}. "
                 "Change it to save a new attempt.",
             )
+            self._saved_line = (self.status.kind, self.status.text)
             return None
         self.timer.stop()
         saved = record_answer(
@@ -320,6 +343,7 @@ class QuestionCard(widgets.VBox):
             self.status.show("warn", " ".join([message, *notices]))
         else:
             self.status.show("ok", " ".join([message, *notices]))
+        self._saved_line = (self.status.kind, self.status.text)
         self.timer.reset()
         self.confidence.value = None
         return attempt

@@ -17,6 +17,7 @@ from ..store.history import HistoryStore
 from ._common import Autosave, BugLog, Status, bullets, clause, draft_time, esc, guarded, local_time
 from ._layout import GrowingRows, full_width
 
+NOT_SAVED = "Not saved yet:"
 HAND_EDITED = (
     "Your draft was edited by hand, so changes to the fields above are not copied into it. "
     "Press 'Rebuild from the fields' to start again from them."
@@ -160,6 +161,7 @@ class TipCard(widgets.VBox):
         self.save_button.add_class("prep-save")
         self.save_button.on_click(self._on_save)
         self.status = Status()
+        self._saved_line: tuple[str, str] | None = None  # the status saying all is saved
         self.bug_log = BugLog()
         self.autosave = Autosave(self, drafts, self._draft_changes) if drafts else None
         super().__init__([self.heading, *rows, self.save_button, self.status, self.bug_log])
@@ -247,19 +249,47 @@ class TipCard(widgets.VBox):
     def _on_field_change(self, _change: dict[str, Any]) -> None:
         if self.draft is not None:
             self._follow_fields()
+        self._keep_status_true()
         if self.autosave is not None:
             self.autosave.changed()
 
     @guarded
     def _on_check_change(self, _change: dict[str, Any]) -> None:
+        self._keep_status_true()
         if self.autosave is not None:
             self.autosave.changed()
 
     @guarded
     def _on_draft_change(self, _change: dict[str, Any]) -> None:
         self._show_draft_state()
+        self._keep_status_true()
         if self.autosave is not None:
             self.autosave.changed()
+
+    def _label(self, item_id: str) -> str:
+        for prompt in self.tip.prompts:
+            if self.tip.prompt_item_id(prompt.id) == item_id:
+                return prompt.label
+        return "Checklist" if item_id == self.tip.checklist_item_id else "Your email draft"
+
+    def _keep_status_true(self) -> None:
+        """Never say "Saved" while a field holds text typed (or a box ticked) after the save.
+
+        A change after a save swaps the saved line for a "Not saved yet" one naming what
+        changed; undoing the change puts the saved line back.
+        """
+        if self._saved_line is None:
+            return
+        shown = (self.status.kind, self.status.text)
+        changed = self.pending()
+        if changed and (shown == self._saved_line or self.status.text.startswith(NOT_SAVED)):
+            names = ", ".join(f"“{self._label(i).rstrip('?.:')}”" for i in changed)
+            self.status.show(
+                "info",
+                f"{NOT_SAVED} you changed {names} after saving. Press Save to keep the changes.",
+            )
+        elif not changed and self.status.text.startswith(NOT_SAVED):
+            self.status.show(*self._saved_line)
 
     @guarded
     def _on_rebuild(self, _button: widgets.Button | None = None) -> None:
@@ -356,6 +386,7 @@ class TipCard(widgets.VBox):
                 self.status.show("error", " ".join(problems.values()))
             elif has_text or any(box.value for box in self.checks.values()):
                 self.status.show("info", "Nothing new to save: everything matches what you saved.")
+                self._saved_line = (self.status.kind, self.status.text)
             else:
                 self.status.show("error", "Nothing to save yet: fill in at least one field.")
             return []
@@ -384,6 +415,7 @@ class TipCard(widgets.VBox):
             "warn" if problems else "ok",
             " ".join([message, *filter(None, confirmed), *problems.values(), *notices]),
         )
+        self._saved_line = (self.status.kind, self.status.text)
         return saved
 
     def _record_all(self, pending: dict[str, str], saved: list[Attempt]) -> None:
