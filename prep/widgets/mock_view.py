@@ -35,6 +35,7 @@ from ._common import (
     esc,
     guarded,
     local_tz,
+    plural_s,
     record_answer,
 )
 from ._layout import GrowingRows, full_width
@@ -215,13 +216,20 @@ class MockInterview(widgets.VBox):
             key + CONFIDENCE_DRAFT: confidence_draft(self.confidence.value),
         }
 
+    @property
+    def done(self) -> bool:
+        """True once the run is over: every question asked, the summary shown."""
+        return bool(self.questions) and self.index >= len(self.questions)
+
     def _show_header(self) -> None:
         total = len(self.questions)
-        where = (
-            f"question {self.index + 1} of {total}"
-            if self.current
-            else f"{total} question{'s' if total != 1 else ''}"
-        )
+        if self.done:
+            answered = len(self.results) + len(self.code_results)
+            where = f"done: {answered} of {total} answered"
+        elif self.current:
+            where = f"question {self.index + 1} of {total}"
+        else:
+            where = f"{total} question{plural_s(total)}"
         note = f"<p style='margin:0.2em 0'>{esc(self.note)}</p>" if self.note else ""
         self.header.value = (
             f"<h3 style='margin:0.2em 0'>Mock interview · {where}</h3>"
@@ -408,10 +416,12 @@ class MockInterview(widgets.VBox):
         self.prompt.value = ""
         self.countdown.value = ""
         self.hints.value = ""
-        done = f"Done: {len(self.results)} answers saved"
-        if self.code_results:
-            done += f" and {len(self.code_results)} exercise checked"
-        self.status.show("ok", done + ".")
+        self._show_header()
+        answers, checks = len(self.results), len(self.code_results)
+        parts = [f"{answers} answer{plural_s(answers)} saved"] if answers or not checks else []
+        if checks:
+            parts.append(f"{checks} exercise{plural_s(checks)} checked")
+        self.status.show("ok", f"Done: {' and '.join(parts)}.")
         self.summary.value = summary_html(
             self.results, self.next_reviews(), self.tz, self.code_results
         )
