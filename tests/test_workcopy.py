@@ -76,6 +76,15 @@ def _run(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def _copied_from(path: Path, upstream_path: Path) -> bool:
+    """True when the page at `path` is the upstream page with the kernel's language_info."""
+    page, upstream = _read(path), _read(upstream_path)
+    if page.metadata.pop("language_info", None) != wc.kernel_language_info():
+        return False
+    upstream.metadata.pop("language_info", None)
+    return page == upstream
+
+
 @pytest.fixture
 def repo(tmp_path):
     """An upstream notebooks/ folder with two pages, and where the working copy goes."""
@@ -89,7 +98,7 @@ def test_first_run_copies_every_page_then_prints_nothing(repo):
     upstream, copy = repo
     assert wc.sync(upstream, copy) == ["created my-workbook/ with 2 notebooks: your own copy"]
     for name in ("01-one.ipynb", "02-two.ipynb"):
-        assert (copy / name).read_bytes() == (upstream / name).read_bytes()
+        assert _copied_from(copy / name, upstream / name)
     assert (copy / wc.MANIFEST_NAME).is_file()
     manifest = (copy / wc.MANIFEST_NAME).read_bytes()
     assert wc.sync(upstream, copy) == []
@@ -101,7 +110,7 @@ def test_new_upstream_page_is_copied(repo):
     wc.sync(upstream, copy)
     _write(upstream / "03-three.ipynb", _page(("intro", "markdown", "# Three")))
     assert wc.sync(upstream, copy) == ["copied 03-three.ipynb"]
-    assert (copy / "03-three.ipynb").read_bytes() == (upstream / "03-three.ipynb").read_bytes()
+    assert _copied_from(copy / "03-three.ipynb", upstream / "03-three.ipynb")
     assert wc.sync(upstream, copy) == []
 
 
@@ -151,7 +160,7 @@ def test_edited_page_is_left_alone_and_new_version_written_beside(repo, edit):
     ]
     assert (copy / "01-one.ipynb").read_bytes() == before
     beside = copy / "01-one.updated.ipynb"
-    assert beside.read_bytes() == (upstream / "01-one.ipynb").read_bytes()
+    assert _copied_from(beside, upstream / "01-one.ipynb")
     assert wc.sync(upstream, copy) == []
     beside.unlink()  # read and merged by hand: not offered again
     assert wc.sync(upstream, copy) == []
@@ -189,7 +198,35 @@ def test_page_deleted_from_the_copy_comes_back_fresh(repo):
     wc.sync(upstream, copy)
     (copy / "02-two.ipynb").unlink()
     assert wc.sync(upstream, copy) == ["copied 02-two.ipynb"]
-    assert (copy / "02-two.ipynb").read_bytes() == (upstream / "02-two.ipynb").read_bytes()
+    assert _copied_from(copy / "02-two.ipynb", upstream / "02-two.ipynb")
+
+
+def test_language_info_is_what_the_kernel_reports():
+    from ipykernel.ipkernel import IPythonKernel
+
+    assert wc.kernel_language_info() == IPythonKernel.language_info
+
+
+def test_unedited_pages_get_the_kernels_language_info_once(repo):
+    """JupyterLab marks a page modified on opening when its language_info differs from the
+    kernel's; an unedited page from an older copy gets it filled in, an edited one never."""
+    upstream, copy = repo
+    wc.sync(upstream, copy)
+    for name, edited in (("01-one.ipynb", False), ("02-two.ipynb", True)):
+        page = _run(_read(copy / name))  # language_info as another Python wrote it
+        if edited:
+            page.cells.append(v4.new_markdown_cell("My notes"))
+        _write(copy / name, page)
+    edited_before = (copy / "02-two.ipynb").read_bytes()
+
+    assert wc.sync(upstream, copy) == []
+    page = _read(copy / "01-one.ipynb")
+    assert page.metadata.language_info == wc.kernel_language_info()
+    assert page.cells[1].outputs[0].text == "ran imp\n"  # only the metadata changed
+    assert (copy / "02-two.ipynb").read_bytes() == edited_before
+    settled = (copy / "01-one.ipynb").stat().st_mtime_ns
+    assert wc.sync(upstream, copy) == []
+    assert (copy / "01-one.ipynb").stat().st_mtime_ns == settled  # not rewritten again
 
 
 def test_learners_own_files_are_never_touched(repo):

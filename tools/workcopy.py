@@ -21,6 +21,11 @@ What a run does, page by page (a page is a notebook in ``notebooks/``):
 Whether a page was edited is decided against the version it was copied from, recorded as a
 hash of its cells in ``my-workbook/.workbook-versions.json``. Other files in the copy are the
 learner's and are never touched. One line is printed per change, nothing when nothing changed.
+
+Every page written, and every page the learner has not edited, carries the ``language_info``
+of the kernel it will run on (this Python's). JupyterLab writes what the kernel reports into
+a page's metadata as soon as the kernel connects, and a page that said anything else (the
+committed pages say only ``python``) is then marked modified the moment it opens.
 """
 
 from __future__ import annotations
@@ -61,6 +66,37 @@ class Entry:
 
     base: str | None = None
     offered: str | None = None
+
+
+def kernel_language_info() -> dict[str, object]:
+    """Return the ``language_info`` ipykernel reports when it runs on this Python.
+
+    ``make lab`` runs this script with the venv's Python, which its kernel runs on too. The
+    dict is ipykernel's ``IPythonKernel.language_info`` (a test keeps the two equal), written
+    out here because importing ipykernel would cost ``make lab`` half a second.
+    """
+    return {
+        "name": "python",
+        "version": sys.version.split()[0],
+        "mimetype": "text/x-python",
+        "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+        "pygments_lexer": "ipython3",
+        "nbconvert_exporter": "python",
+        "file_extension": ".py",
+    }
+
+
+def for_this_kernel(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return a copy of ``nb`` whose ``language_info`` is the kernel's (see the module notes).
+
+    A page for another language (its kernelspec says so) is returned unchanged.
+    """
+    language = nb.get("metadata", {}).get("kernelspec", {}).get("language", "python")
+    if language != "python":
+        return nb
+    page = copy.deepcopy(nb)
+    page.metadata["language_info"] = nbformat.from_dict(kernel_language_info())
+    return page
 
 
 def fingerprint(nb: nbformat.NotebookNode) -> str:
@@ -184,6 +220,17 @@ def _notebook_text(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def _settle_language_info(path: Path, learner: nbformat.NotebookNode) -> None:
+    """Give an unedited page of the copy the kernel's ``language_info``, if it differs.
+
+    Only the metadata changes (the cells and outputs stay as they are), and only once: the
+    first time, or after the venv's Python changed version.
+    """
+    settled = for_this_kernel(learner)
+    if settled.metadata.get("language_info") != learner.metadata.get("language_info"):
+        write_atomically(path, _notebook_text(settled))
+
+
 def _read_learner(path: Path) -> tuple[nbformat.NotebookNode | None, str | None]:
     """Read the learner's page and its fingerprint; ``(None, None)`` if it is not a notebook."""
     if not path.exists():
@@ -220,20 +267,24 @@ def sync(upstream_dir: Path, workcopy_dir: Path) -> list[str]:
         learner, current = _read_learner(target)
         up_fp = fingerprint(upstream)
         action = decide(up_fp, current, target.exists(), entries.get(name, Entry()))
+        page_text = _notebook_text(for_this_kernel(upstream))
         if action == COPY:
-            write_atomically(target, upstream_text)
+            write_atomically(target, page_text)
             if not created:
                 messages.append(f"copied {name}")
         elif action == UPDATE:
-            write_atomically(target, _notebook_text(carry_outputs(upstream, learner)))
+            merged = for_this_kernel(carry_outputs(upstream, learner))
+            write_atomically(target, _notebook_text(merged))
             messages.append(f"updated {name} to the new version (your outputs kept)")
         elif action == OFFER:
-            write_atomically(workcopy_dir / updated_name(name), upstream_text)
+            write_atomically(workcopy_dir / updated_name(name), page_text)
             messages.append(
                 f"kept your {name} (you edited it); the new version is {updated_name(name)}"
             )
             entries[name] = Entry(base=entries.get(name, Entry()).base, offered=up_fp)
             continue
+        elif learner is not None and current == up_fp:
+            _settle_language_info(target, learner)
         if action != KEEP:
             entries[name] = Entry(base=up_fp)
     if entries != before or not manifest_path.exists():
