@@ -127,6 +127,14 @@ def _fence(code: str, language: str) -> str:
     return f"{fence}{language}\n{code.rstrip()}\n{fence}"
 
 
+# JupyterLab Dark draws code comments #408080 on #111: 4.15:1, under WCAG's 4.5:1. In the
+# workbook's output (not the learner's own cells) they are drawn #6aa6a6: 6.9:1.
+_DARK_COMMENTS = (
+    '<style>body[data-jp-theme-light="false"] .jp-RenderedMarkdown.jp-OutputArea-output'
+    "{--jp-mirror-editor-comment-color:#6aa6a6}</style>"
+)
+
+
 class Page:
     """Markdown that displays itself (JupyterLab, Voilà and nbconvert all render it)."""
 
@@ -134,7 +142,7 @@ class Page:
         self.markdown, self.text = markdown, text if text is not None else markdown
 
     def _repr_markdown_(self) -> str:
-        return self.markdown
+        return f"{self.markdown}\n\n{_DARK_COMMENTS}"
 
     def __repr__(self) -> str:
         return self.text

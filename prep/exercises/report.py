@@ -266,6 +266,11 @@ _CSS = """
   max-width: 100%; box-sizing: border-box; overflow-x: auto; }
 .prep-check-pass { border-left: 6px solid #1b5e20; }
 .prep-check-fail { border-left: 6px solid #b71c1c; }
+body[data-jp-theme-light="false"] .prep-check-pass { border-left-color: #66bb6a; }
+body[data-jp-theme-light="false"] .prep-check-fail { border-left-color: #ef5350; }
+.prep-check summary { cursor: pointer; }
+.prep-check summary:focus-visible { outline: 2px solid #1a5fb4; outline-offset: 2px; }
+body[data-jp-theme-light="false"] .prep-check summary:focus-visible { outline-color: #8ab4f8; }
 .prep-check ul.prep-check-cases { list-style: none; padding-left: 0; margin: 0.3em 0; }
 .prep-check-case { margin: 0.25em 0; }
 .prep-check-word { font-weight: 600; }

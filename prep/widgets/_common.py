@@ -28,12 +28,100 @@ LOCALTIME = "/etc/localtime"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_COLORS = {
-    "ok": "var(--jp-success-color1, #2e7d32)",
-    "error": "var(--jp-error-color1, #c62828)",
-    "warn": "var(--jp-warn-color1, #b26a00)",
-    "info": "var(--jp-ui-font-color2, #555)",
+# The workbook's own colours, as (JupyterLab Light, JupyterLab Dark). JupyterLab's
+# --jp-success-color1 and --jp-warn-color1 reach only 4.1:1 and 2.7:1 on white, and no one
+# colour reaches 4.5:1 on both white and the dark theme's #111: each of these does on its
+# theme's backgrounds (tests/test_a11y_colours.py measures them). The dark ones apply where
+# JupyterLab (or Voilà) marks the page `data-jp-theme-light="false"`.
+TONES: dict[str, tuple[str, str]] = {
+    "ok": ("#1b6e20", "#7bd88f"),
+    "warn": ("#8f4700", "#ffb74d"),
+    "error": ("#b3261e", "#ff8a80"),
 }
+FOCUS = ("#1a5fb4", "#8ab4f8")  # focus outlines: 3:1 and more against either background
+# Said before a status, so its kind never rests on colour alone.
+_MARKS = {"ok": "✓", "warn": "⚠", "error": "✗"}
+_DARK = 'body[data-jp-theme-light="false"]'
+_UI = ":is(.prep-card,.prep-deck)"  # the workbook's cards and the deck around them
+
+
+def tone_css() -> str:
+    """The `prep-tone-*` text colours, for both themes."""
+    rules = []
+    for kind, (light, dark) in TONES.items():
+        rules.append(f".prep-tone-{kind}{{color:{light}}}{_DARK} .prep-tone-{kind}{{color:{dark}}}")
+    return "".join(rules)
+
+
+# Focus that shows: 2 px outlines in the workbook's focus colour on every control of a card,
+# and the guidance sections as native <details> (Tab, Enter and Space work on their own).
+CARD_CSS = tone_css() + (
+    f"{_UI}{{--prep-focus:{FOCUS[0]}}}{_DARK} {_UI}{{--prep-focus:{FOCUS[1]}}}"
+    f"{_UI} :is(button,summary,input,select,a,[tabindex]):focus-visible"
+    "{outline:2px solid var(--prep-focus)!important;outline-offset:2px}"
+    f"{_UI} :is(textarea,input[type=text]):focus"
+    "{outline:2px solid var(--prep-focus)!important;outline-offset:0}"
+    f"{_UI} .jupyter-button:focus:not(:focus-visible){{outline:none}}"
+    # a label kept for screen readers where the card already shows the words visibly
+    ".prep-card .prep-sr-label>label.widget-label{position:absolute!important;width:1px;"
+    "height:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
+    ".prep-guidance details{border:1px solid var(--jp-border-color1,#bdbdbd);"
+    "border-radius:4px;margin:0 0 4px 0}"
+    ".prep-guidance summary{cursor:pointer;padding:0.35em 0.6em;font-weight:600;"
+    "color:var(--jp-content-font-color0,inherit);background:rgba(128,128,128,0.10)}"
+    ".prep-guidance details[open]>summary{border-bottom:1px solid var(--jp-border-color2,#e0e0e0)}"
+    ".prep-guidance details>div{padding:0.1em 0.9em}"
+    ".prep-hint{opacity:0.8;font-size:0.95em}"
+    f"{_UI} .widget-radio-box-horizontal label{{margin-right:0.9em}}"
+)
+
+
+class CardStyle(widgets.HTML):
+    """A card's style sheet: colours, focus outlines, guidance sections. Draws nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(value=f"<style>{CARD_CSS}</style>")
+        self.add_class("prep-style")
+        self.layout.display = "none"
+
+
+SAVE_KEYS = "Ctrl+Enter"
+SAVE_KEYS_MAC = "⌘+Enter"
+SHORTCUT_DELAY_MS = 300  # let the last keystrokes reach the kernel before Save is pressed
+
+# Ctrl+Enter or ⌘+Enter inside a card's text field presses its Save button (`button_css`).
+# ipywidgets has no key events, so this tiny script rides on an image that fails to load
+# on purpose (an HTML widget's markup is inserted as it is). It listens on the card in the
+# capture phase, before ipywidgets' textarea stops the key from bubbling, and JupyterLab
+# binds nothing to Ctrl+Enter inside an output. The short wait lets ipywidgets send what
+# was typed last, which it may hold back while the kernel is busy, before the click.
+_SHORTCUT_JS = (
+    "(function(img){{var tries=0;function hook(){{var card=img.closest('.prep-card');"
+    "if(!card){{if(tries++<100)setTimeout(hook,100);return;}}"
+    "if(card.dataset.prepSaveKeys)return;card.dataset.prepSaveKeys='1';"
+    "card.addEventListener('keydown',function(e){{"
+    "if(e.key!=='Enter'||!(e.ctrlKey||e.metaKey)||e.altKey||e.shiftKey)return;"
+    "var t=e.target;if(!t||t.tagName!=='TEXTAREA'||!card.contains(t))return;"
+    "var b=card.querySelector('{button}');if(!b||b.disabled)return;"
+    "e.preventDefault();e.stopPropagation();"
+    "setTimeout(function(){{b.click();}},{delay});}},true);}}hook();}})(this)"
+)
+
+
+def save_shortcut_html(button_css: str = ".prep-save") -> str:
+    """Markup that makes Ctrl+Enter (⌘+Enter) in the card's text fields press Save."""
+    script = _SHORTCUT_JS.format(button=button_css, delay=SHORTCUT_DELAY_MS)
+    return f'<img src="data:," alt="" hidden onerror="{script}">'
+
+
+def shortcut_hint(where: str = "the answer field") -> widgets.HTML:
+    """The line beside Save that says so, carrying the shortcut itself."""
+    hint = widgets.HTML(
+        f"<span class='prep-hint'>or press {SAVE_KEYS} ({SAVE_KEYS_MAC} on a Mac) in "
+        f"{esc(where)}</span>{save_shortcut_html()}"
+    )
+    hint.add_class("prep-shortcut")
+    return hint
 
 
 def esc(text: object) -> str:
@@ -102,8 +190,13 @@ class Status(widgets.HTML):
 
     def show(self, kind: str, text: str) -> None:
         self.kind, self.text = kind, text
-        color = _COLORS.get(kind, _COLORS["info"])
-        self.value = f'<span style="color:{color}">{esc(text)}</span>' if text else ""
+        if not text:
+            self.value = ""
+            return
+        mark = _MARKS.get(kind)
+        lead = f'<span aria-hidden="true">{mark} </span>' if mark else ""
+        tone = f"prep-tone-{kind}" if kind in TONES else "prep-tone-info"
+        self.value = f"<style>{tone_css()}</style><span class='{tone}'>{lead}{esc(text)}</span>"
 
     def clear(self) -> None:
         self.show("", "")
@@ -242,13 +335,19 @@ def confidence_from_draft(text: str) -> int | None:
     return int(text) if text.strip() in {"1", "2", "3", "4", "5"} else None
 
 
-def confidence_picker() -> widgets.ToggleButtons:
-    picker = widgets.ToggleButtons(
-        options=[("1", 1), ("2", 2), ("3", 3), ("4", 4), ("5", 5)],
+CONFIDENCE_WORDS = ("shaky", "unsure", "okay", "good", "ready")
+
+
+def confidence_picker() -> widgets.RadioButtons:
+    """How sure the learner feels, 1 to 5: radio buttons, so a screen reader hears which
+    one is chosen (ipywidgets' toggle buttons show that only as a CSS class)."""
+    picker = widgets.RadioButtons(
+        options=[(f"{n} {word}", n) for n, word in enumerate(CONFIDENCE_WORDS, 1)],
         value=None,
         description="Confidence:",
-        tooltips=["shaky", "unsure", "okay", "good", "ready for the real thing"],
-        style={"button_width": "2.4em", "description_width": "initial"},
+        orientation="horizontal",
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="auto"),
     )
     picker.add_class("prep-confidence")
     return picker

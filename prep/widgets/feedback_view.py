@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from ..coach.analysis import STAR_ELEMENTS, Comparison, Feedback, Lexicon
 from ..coach.textstats import format_duration
-from ._common import esc
+from ._common import esc, tone_css
 
 FILLERS_HIGH = 3.0  # per 100 words: above this, suggest cutting some
-_OK = "<span style='color:var(--jp-success-color1,#2e7d32)'>✓</span>"
+_OK = "<span class='prep-tone-ok'>✓</span>"
 _MISS = "<span style='opacity:0.6'>○</span>"
 _WHY = "style='opacity:0.75'"
+# A green tint under the theme's own text colour (readable in both themes), underlined so
+# that "added" does not rest on colour alone.
+_ADDED = "background:rgba(67,160,71,0.28);text-decoration:underline"
 
 
 def _quoted(phrases: tuple[str, ...] | list[str], limit: int = 4) -> str:
@@ -111,7 +114,7 @@ def delivery_html(feedback: Feedback) -> str:
 def comparison_html(comparison: Comparison, when: str) -> str:
     lines = [f"<li>{_OK} {esc(text)}</li>" for text in comparison.improved]
     lines += [
-        f"<li><span style='color:var(--jp-warn-color1,#b26a00)'>✗</span> {esc(text)}</li>"
+        f"<li><span class='prep-tone-warn'>✗</span> {esc(text)}</li>"
         for text in comparison.regressed
     ]
     if not lines:
@@ -119,16 +122,14 @@ def comparison_html(comparison: Comparison, when: str) -> str:
     words = []
     for op, text in comparison.diff:
         if op == "added":
-            words.append(
-                "<ins style='background:var(--jp-success-color3,#c8e6c9);text-decoration:none'>"
-                f"{esc(text)}</ins>"
-            )
+            words.append(f"<ins style='{_ADDED}'>{esc(text)}</ins>")
         elif op == "removed":
-            words.append(f"<del style='opacity:0.6'>{esc(text)}</del>")
+            words.append(f"<del style='opacity:0.75'>{esc(text)}</del>")
         else:
             words.append(esc(text))
     diff = (
-        "<details><summary>Word by word (added, <del>removed</del>)</summary>"
+        f"<details><summary>Word by word (<ins style='{_ADDED}'>added</ins>, "
+        "<del>removed</del>)</summary>"
         f"<div style='white-space:pre-wrap;line-height:1.45'>{' '.join(words)}</div></details>"
     )
     return _section(
@@ -147,7 +148,7 @@ def feedback_html(
     if comparison is not None:
         parts.append(comparison_html(comparison, compared_with))
     return (
-        "<div class='prep-feedback-body' style='line-height:1.45'>"
+        f"<div class='prep-feedback-body' style='line-height:1.45'><style>{tone_css()}</style>"
         "<p style='margin:0.3em 0'><strong>Coach</strong> <span style='opacity:0.75'>"
         "(offline, from the word lists in data/; open a section to see why)</span></p>"
         f"{''.join(parts)}</div>"
