@@ -112,7 +112,7 @@ def test_move_through_a_topic_deck_then_save_an_answer(workbook: Lab) -> None:
     # the level filter: only that level's questions (and those for every level) remain
     level = next(q.level for q in questions if q.level and q.level != questions[1].level)
     kept = [q for q in questions if q.level in (None, level)]
-    deck.locator(".prep-deck-level button", has_text=re.compile(rf"^{level.capitalize()} ")).click()
+    deck.locator(".prep-deck-level label", has_text=re.compile(rf"^{level.capitalize()} ")).click()
     wait_for_heading(deck, kept[0].title)
     wait_for_position(deck, f"Question 1 of {len(kept)}")
 
@@ -146,7 +146,7 @@ def test_move_through_a_topic_deck_then_save_an_answer(workbook: Lab) -> None:
     assert [row["item_id"] for row in rows] == [target.id]
 
     # the typed text is still there after moving away and back, and the jump list knows
-    deck.locator(".prep-deck-level button", has_text=re.compile(r"^All ")).click()
+    deck.locator(".prep-deck-level label", has_text=re.compile(r"^All ")).click()
     other = next(q for q in questions if q.id != target.id)
     jump = deck.locator(".prep-deck-jump select")
     jump.select_option(value=next(o for o in jump_labels(deck) if other.title in o))

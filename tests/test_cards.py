@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import errno
 import os
+import re
 
 import pytest
 
@@ -133,8 +134,16 @@ def test_live_word_count_and_speaking_time(data_dir):
 
 def test_guidance_starts_hidden_for_practising_blind(data_dir):
     card = prep.card("past-role")
-    assert card.guidance.selected_index is None
-    assert card.guidance.titles[1] == "Talking points"
+    html = card.guidance.value
+    summaries = re.findall(r"<details class='prep-guide'><summary>([^<]*)</summary>", html)
+    assert summaries == ["Why they ask", "Talking points", "Pitfalls to avoid", "Example outline"]
+    assert " open" not in html  # every section closed until the learner opens it
+
+
+def test_the_answer_field_is_named_after_its_question(data_dir):
+    card = prep.card("past-role")
+    assert card.answer.description == f"Your answer to: {card.question.prompt}"
+    assert not card.answer.description_allow_html  # the question is text, never markup
 
 
 def test_html_in_answers_is_shown_as_text(data_dir):

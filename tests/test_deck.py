@@ -292,7 +292,7 @@ def test_your_own_questions_start_as_a_friendly_empty_state(bank, data_dir):
     assert isinstance(deck, Deck) and deck.card is None
     (note,) = deck.slot.children
     assert "No questions here yet — add one with the form above" in note.value
-    assert deck.children == (deck.status, deck.bug_log, deck.slot, deck.refresh_button)
+    assert deck.children == (deck.css, deck.status, deck.bug_log, deck.slot, deck.refresh_button)
 
 
 def test_refresh_brings_in_a_question_added_since_and_keeps_typed_text(bank, data_dir):

@@ -246,14 +246,15 @@ def seed_history(data_dir: Path, now: datetime | None = None) -> Path:
 
 
 def _expand_section(card: Locator, title: str) -> None:
-    """Open the card's collapsible section called `title` (an ipywidgets Accordion pane)."""
-    header = card.page.locator(".jupyter-widget-Collapse-header", has_text=title)
-    section = card.locator(".jupyter-widget-Collapse", has=header).first
+    """Open the card's guidance section called `title` (a <details> element)."""
+    section = card.locator(
+        ".prep-guidance details", has=card.page.locator("summary", has_text=title)
+    )
     if section.count() == 0:
         return  # this card has no such section: nothing to open
-    if "jupyter-mod-active" not in (section.get_attribute("class") or ""):
-        section.locator(".jupyter-widget-Collapse-header").first.click()
-    section.locator(".jupyter-widget-Collapse-contents").first.wait_for(state="visible")
+    if not section.first.evaluate("(d) => d.open"):
+        section.first.locator("summary").click()
+    section.first.locator("summary + *").wait_for(state="visible")
 
 
 def _fit_viewport(page: Page, selector: str) -> None:
@@ -290,7 +291,7 @@ def take_screenshots(out_dir: Path, *, dark: bool) -> list[Path]:
                 lab.open_and_run(page, server, "02-past-role.ipynb", timeout=TIMEOUT_S)
                 card = page.locator(".prep-question-card").first
                 card.locator("textarea.prep-answer, .prep-answer textarea").first.fill(TYPED_ANSWER)
-                card.locator(".prep-confidence button", has_text=TYPED_CONFIDENCE).first.click()
+                card.locator(".prep-confidence label", has_text=TYPED_CONFIDENCE).first.click()
                 lab.save_button(card).click()
                 card.locator(".prep-status", has_text="Saved").first.wait_for()
                 _expand_section(card, "Talking points")
@@ -334,7 +335,7 @@ def _topic_page(page: Page, path: Path) -> None:
     card.locator(".prep-answer textarea").first.fill(TOPIC_SAVED)
     lab.save_button(card).click()
     card.locator(".prep-status", has_text="Saved").first.wait_for()
-    deck.locator(".prep-deck-level button", has_text=TOPIC_LEVEL).click()
+    deck.locator(".prep-deck-level label", has_text=TOPIC_LEVEL).click()
     deck.locator(".prep-deck-position", has_text="Question 1 of").first.wait_for()
     page.mouse.move(0, 0)
     # the page's title and introduction above the deck, so the picture reads as a page

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from ..content.own import OWN_TOPIC, OwnQuestionError, OwnQuestions, OwnQuestionStore
 from ..models import LEVELS, Question
 from ..store.drafts import DraftStore
-from ._common import Autosave, BugLog, Status, esc, guarded
+from ._common import Autosave, BugLog, CardStyle, Status, esc, guarded
 from ._layout import full_width
 
 DRAFT_PREFIX = "add-question/"  # draft keys of the form's fields: no question id has a `/`
@@ -112,6 +112,7 @@ class AddQuestionCard(widgets.VBox):
 
         super().__init__(
             [
+                CardStyle(),
                 self.heading,
                 self.title,
                 self.prompt,

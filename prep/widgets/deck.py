@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..models import LEVELS, Question
-from ._common import BugLog, Status, esc, guarded, plural_s
+from ._common import BugLog, CardStyle, Status, esc, guarded, plural_s
 
 ALL = "all"  # the level filter's value for every level
 EMPTY_TOPIC = "No questions here yet."
@@ -94,16 +94,15 @@ class Deck(widgets.VBox):
         self.index: int | None = None  # the card on show, as a position in `shown`
         self._syncing = False  # set while the deck itself changes the jump list
 
-        self.level_picker = widgets.ToggleButtons(
+        # radio buttons: a screen reader hears which level is chosen (ipywidgets' toggle
+        # buttons mark it only with a CSS class)
+        self.level_picker = widgets.RadioButtons(
             options=level_options(self.questions),
             value=level or ALL,
             description="Level:",
-            tooltips=[
-                "Every question in this topic",
-                *(f"Questions asked at {level} level" for level in LEVELS),
-            ],
-            style={"description_width": "initial", "button_width": "auto"},
-            layout=widgets.Layout(display="flex", flex_flow="row wrap", align_items="center"),
+            orientation="horizontal",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
         )
         self.level_picker.add_class("prep-deck-level")
         self.previous_button, self.next_button = self._arrows("prep-deck")
@@ -126,6 +125,7 @@ class Deck(widgets.VBox):
         self.slot.add_class("prep-deck-slot")
         self.status = Status()
         self.bug_log = BugLog()
+        self.css = CardStyle()
 
         self.refresh_button = widgets.Button(
             description="Refresh",
@@ -160,6 +160,7 @@ class Deck(widgets.VBox):
         self.refresh_button.layout.margin = "2px 0 2px 1.5em" if self.questions else "0.4em 0"
         if self.questions:
             self.children = [
+                self.css,
                 self.choose,
                 self.nav,
                 self.status,
@@ -171,7 +172,7 @@ class Deck(widgets.VBox):
                 self.choose.children = [self.level_picker, self.jump, self.refresh_button]
         else:
             refresh = [self.refresh_button] if self.reload is not None else []
-            self.children = [self.status, self.bug_log, self.slot, *refresh]
+            self.children = [self.css, self.status, self.bug_log, self.slot, *refresh]
 
     def _arrows(self, css: str) -> tuple[widgets.Button, widgets.Button]:
         previous = widgets.Button(

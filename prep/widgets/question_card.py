@@ -15,8 +15,10 @@ from ..store.drafts import DraftStore
 from ..store.history import SPREADSHEET_CELL_LIMIT, HistoryStore
 from ._common import (
     CONFIDENCE_DRAFT,
+    SAVE_KEYS,
     Autosave,
     BugLog,
+    CardStyle,
     Status,
     TimerControl,
     bullets,
@@ -30,9 +32,31 @@ from ._common import (
     paragraphs,
     plural_s,
     record_answer,
+    shortcut_hint,
 )
 from ._layout import GrowingRows, full_width
 from .feedback_view import feedback_html
+
+GUIDANCE_TITLES = ("Why they ask", "Talking points", "Pitfalls to avoid", "Example outline")
+
+
+def guidance_html(question: Question) -> str:
+    """The four guidance sections as native <details>, all closed: practise blind first.
+
+    Each opens on its own (several at once), is reached with Tab and opens with Enter or
+    Space, with no script: the browser does it.
+    """
+    bodies = (
+        paragraphs(question.why_asked),
+        bullets(p.text for p in question.talking_points),
+        bullets(question.pitfalls),
+        bullets(question.example_outline),
+    )
+    return "".join(
+        f"<details class='prep-guide'><summary>{esc(title)}</summary><div>{body}</div></details>"
+        for title, body in zip(GUIDANCE_TITLES, bodies, strict=True)
+    )
+
 
 SHOWN_ATTEMPTS = 10  # earlier attempts listed at first; "Show more" adds as many again
 ANSWER_ROWS = (8, 30)  # the answer field grows with the answer between these many rows
@@ -115,31 +139,30 @@ class QuestionCard(widgets.VBox):
             f"<p style='font-size:1.15em;margin:0.2em 0 0.6em 0'><strong>"
             f"{esc(question.prompt)}</strong></p>"
         )
-        self.guidance = widgets.Accordion(
-            children=[
-                widgets.HTML(paragraphs(question.why_asked)),
-                widgets.HTML(bullets(p.text for p in question.talking_points)),
-                widgets.HTML(bullets(question.pitfalls)),
-                widgets.HTML(bullets(question.example_outline)),
-            ],
-            titles=("Why they ask", "Talking points", "Pitfalls to avoid", "Example outline"),
-            selected_index=None,
-        )
+        self.guidance = widgets.HTML(guidance_html(question))
         self.guidance.add_class("prep-guidance")
+        # named after its question for screen readers (the label is visually hidden: the
+        # question is right above it)
         self.answer = widgets.Textarea(
             placeholder="Type your answer the way you would say it in the interview…",
+            description=f"Your answer to: {question.prompt}",
             layout=full_width(),
         )
         self.answer_rows = GrowingRows(self.answer, least=ANSWER_ROWS[0], most=ANSWER_ROWS[1])
         self.answer.add_class("prep-answer")
+        self.answer.add_class("prep-sr-label")
         self.length = widgets.HTML(esc(length_summary("", question.target_seconds)))
         self.length.add_class("prep-length")
         self.timer = timer or TimerControl()
         self.confidence = confidence_picker()
         self.save_button = widgets.Button(
-            description="Save", button_style="primary", icon="save", tooltip="Save this attempt"
+            description="Save",
+            button_style="primary",
+            icon="save",
+            tooltip=f"Save this attempt ({SAVE_KEYS} in the answer field)",
         )
         self.save_button.add_class("prep-save")
+        self.shortcut = shortcut_hint()
         self.status = Status()
         self.feedback = widgets.HTML("")
         self.feedback.add_class("prep-feedback")
@@ -163,11 +186,12 @@ class QuestionCard(widgets.VBox):
         self.save_button.on_click(self._on_save)
 
         controls = widgets.HBox(
-            [self.timer, self.confidence, self.save_button],
+            [self.timer, self.confidence, self.save_button, self.shortcut],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         super().__init__(
             [
+                CardStyle(),
                 self.heading,
                 self.guidance,
                 self.answer,

@@ -14,7 +14,20 @@ from ..errors import HistoryError
 from ..models import Attempt, ChecklistItem, Prompt, Tip
 from ..store.drafts import DraftStore
 from ..store.history import HistoryStore
-from ._common import Autosave, BugLog, Status, bullets, clause, draft_time, esc, guarded, local_time
+from ._common import (
+    SAVE_KEYS,
+    Autosave,
+    BugLog,
+    CardStyle,
+    Status,
+    bullets,
+    clause,
+    draft_time,
+    esc,
+    guarded,
+    local_time,
+    shortcut_hint,
+)
 from ._layout import GrowingRows, full_width
 
 NOT_SAVED = "Not saved yet:"
@@ -94,11 +107,13 @@ class TipCard(widgets.VBox):
             field = widgets.Textarea(
                 value=self.saved.get(item_id, ""),
                 placeholder=prompt.placeholder,
+                description=prompt.label,  # its name for screen readers; shown just above
                 rows=prompt.lines,
                 layout=full_width(),
             )
             GrowingRows(field, least=prompt.lines, most=max(prompt.lines, FIELD_MOST_ROWS))
             field.add_class("prep-answer")
+            field.add_class("prep-sr-label")
             field.observe(self._on_field_change, names="value")
             self.fields[prompt.id] = field
             note = _saved_note(latest.get(item_id), tz)
@@ -139,10 +154,12 @@ class TipCard(widgets.VBox):
             self._composed = self.compose()
             self.draft = widgets.Textarea(
                 value=self.saved.get(tip.composed_item_id, self._composed),
+                description="Your email draft",
                 layout=full_width(),
             )
             self.draft_rows = GrowingRows(self.draft, least=DRAFT_ROWS[0], most=DRAFT_ROWS[1])
             self.draft.add_class("prep-draft")
+            self.draft.add_class("prep-sr-label")
             self.draft.observe(self._on_draft_change, names="value")
             note = _saved_note(latest.get(tip.composed_item_id), tz)
             rows.append(
@@ -156,15 +173,23 @@ class TipCard(widgets.VBox):
             self._show_draft_state()
 
         self.save_button = widgets.Button(
-            description="Save", button_style="primary", icon="save", tooltip="Save what you wrote"
+            description="Save",
+            button_style="primary",
+            icon="save",
+            tooltip=f"Save what you wrote ({SAVE_KEYS} in a field)",
         )
         self.save_button.add_class("prep-save")
         self.save_button.on_click(self._on_save)
+        self.shortcut = shortcut_hint("a field")
         self.status = Status()
         self._saved_line: tuple[str, str] | None = None  # the status saying all is saved
         self.bug_log = BugLog()
         self.autosave = Autosave(self, drafts, self._draft_changes) if drafts else None
-        super().__init__([self.heading, *rows, self.save_button, self.status, self.bug_log])
+        save_row = widgets.HBox(
+            [self.save_button, self.shortcut],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        super().__init__([CardStyle(), self.heading, *rows, save_row, self.status, self.bug_log])
         self.add_class("prep-card")
         self.add_class("prep-tip-card")
         self._restore_drafts()
