@@ -2,7 +2,8 @@
 
 Text (status lines, coach marks) needs 4.5:1 (1.4.3), focus outlines and the check
 report's pass/fail bars 3:1 (1.4.11). The backgrounds are the themes' own, read from the
-JupyterLab installed here where it can be found.
+JupyterLab installed here where it can be found. Also: the axe-core pin, and what happens
+where axe-core cannot be had (a skip on a laptop, a failure in CI).
 """
 
 from __future__ import annotations
@@ -120,3 +121,48 @@ def test_a_status_never_rests_on_colour_alone(kind, mark):
     assert "prep-tone-info" in status.value and "aria-hidden" not in status.value
     status.clear()
     assert status.value == ""
+
+
+# ---- getting axe-core: a laptop without npm skips, CI fails ----------------------------------
+
+
+def test_without_axe_or_npm_the_reason_says_how_to_get_them(tmp_path, monkeypatch):
+    folder = tmp_path / "axe"
+    folder.mkdir()
+    (folder / "package.json").write_text(
+        '{"devDependencies": {"axe-core": "4.14.1"}}', encoding="utf-8"
+    )
+    monkeypatch.setattr(a11y, "AXE_DIR", folder)
+    monkeypatch.setattr(a11y, "AXE_JS", folder / "node_modules" / "axe-core" / "axe.min.js")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))
+    a11y.axe_unavailable_reason.cache_clear()
+    try:
+        reason = a11y.axe_unavailable_reason()
+    finally:
+        a11y.axe_unavailable_reason.cache_clear()
+    assert reason is not None
+    assert "axe-core 4.14.1" in reason and "npm" in reason and "npm ci --prefix tests/axe" in reason
+
+
+def test_the_pin_is_exact_and_the_lock_agrees():
+    import json
+
+    pinned = a11y.pinned_version()
+    assert re.fullmatch(r"4\.\d+\.\d+", pinned), pinned  # exact, no ^ or ~
+    lock = json.loads((a11y.AXE_DIR / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/axe-core"]["version"] == pinned
+    assert lock["packages"]["node_modules/axe-core"]["integrity"].startswith("sha512-")
+    ignored = (a11y.AXE_DIR / ".gitignore").read_text(encoding="utf-8").split()
+    assert "node_modules/" in ignored
+
+
+@pytest.mark.parametrize("required", ["1", ""])
+def test_a_missing_axe_skips_on_a_laptop_and_fails_in_ci(monkeypatch, required):
+    import test_browser_a11y
+
+    monkeypatch.setattr(a11y, "axe_unavailable_reason", lambda: "no axe here")
+    monkeypatch.setattr(test_browser_a11y.lab, "browser_unavailable_reason", lambda: None)
+    monkeypatch.setenv("PREP_REQUIRE_BROWSER", required)
+    outcome = pytest.fail.Exception if required else pytest.skip.Exception
+    with pytest.raises(outcome, match="no axe here"):
+        test_browser_a11y.require_tools()
