@@ -240,3 +240,22 @@ def test_the_mock_interview_has_no_sideways_scrollbar_and_says_when_it_is_done(
         mock.locator("h3", has_text="done: 3 of 3 answered").wait_for()
         assert "question 3 of 3" not in mock.locator("h3").inner_text()
         assert overflow_at_each_width(page) == {}  # after
+
+
+def test_practising_in_a_card_leaves_a_saved_page_unmodified(session: Session) -> None:
+    """Running a page changes its outputs (JupyterLab marks that; autosave clears it), but
+    what the learner then does in the card lives in the kernel and the history, not in the
+    notebook: the timer ticking, typing and Save leave the page as it was saved."""
+    page = session.open("02-past-role.ipynb", ".prep-question-card")
+    card = page.locator(".prep-question-card").first
+    with session.artifacts("polish-practice-unmodified"):
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        page.wait_for_function(f"() => !({_DIRTY_JS})()")
+        card.locator("button", has_text="Start timer").click()
+        card.locator(".prep-answer textarea").fill("I led the back end of a travel app.")
+        lab.save_button(card).click()
+        card.locator(".prep-status", has_text="Saved attempt").wait_for()
+        card.locator(".prep-answer textarea").press_sequentially(" More.")
+        card.locator(".prep-status", has_text="Not saved yet").wait_for()
+        page.wait_for_timeout(2500)  # a few ticks of the timer
+        assert page.evaluate(_DIRTY_JS) is False
