@@ -210,7 +210,7 @@ def exercise_pages(run: Session, audits: list[a11y.Audit]) -> None:
     exercises.type_into_new_cell(page, "a11y-check", check)
     exercises.run_and_insert_below(page)
     report = exercises.wait_for_report(page, run.server, exercises.PYTHON_NOTEBOOK, "a11y-check")
-    assert "prep-check-fail" in (report.get_attribute("class") or "")
+    assert "prep-report-fail" in (report.get_attribute("class") or "")
     page.keyboard.press("Escape")
     audit_both_themes(page, "Python exercises (25), a failing check report", audits)
 
@@ -221,7 +221,7 @@ def exercise_pages(run: Session, audits: list[a11y.Audit]) -> None:
     )
     exercises.run_and_insert_below(page)
     report = exercises.wait_for_report(page, run.server, exercises.SQL_NOTEBOOK, "a11y-sql")
-    report.locator(".prep-check-table").first.wait_for()
+    report.locator(".prep-report-table").first.wait_for()
     page.keyboard.press("Escape")
     audit_both_themes(page, "SQL exercises (26), a passing check report with rows", audits)
 

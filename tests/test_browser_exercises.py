@@ -170,7 +170,7 @@ def run_and_insert_below(page: Page) -> None:
 
 def wait_for_report(page: Page, server: lab.LabServer, notebook: str, name: str) -> Locator:
     """Wait for the check report under cell `name`; a traceback anywhere ends the wait."""
-    selector = f"[{CELL_ATTR}='{name}'] .prep-check"
+    selector = f"[{CELL_ATTR}='{name}'] .prep-report"
     lab.wait_for_output(page, server, notebook, selector=selector, timeout=TIMEOUT_S)
     return page.locator(selector).first
 
@@ -221,10 +221,10 @@ def solve_python(page: Page, server: lab.LabServer, data_dir: Path, notebook: st
     type_into_new_cell(page, "wrong-check", check_call)
     run_and_insert_below(page)
     report = wait_for_report(page, server, notebook, "wrong-check")
-    assert "prep-check-fail" in (report.get_attribute("class") or "")
-    headline = report.locator(".prep-check-headline").inner_text()
+    assert "prep-report-fail" in (report.get_attribute("class") or "")
+    headline = report.locator(".prep-report-headline").inner_text()
     assert f"{wrong.tests_passed} of {total} tests passed, {wrong.failed} failed" in headline
-    failures = report.locator(".prep-check-bad")
+    failures = report.locator(".prep-report-bad")
     assert failures.count() == wrong.failed
     assert first_failure in failures.first.inner_text()
     assert "failed" in report.inner_text().lower()
@@ -237,11 +237,11 @@ def solve_python(page: Page, server: lab.LabServer, data_dir: Path, notebook: st
     type_into_new_cell(page, "right-check", check_call)
     run_and_insert_below(page)
     report = wait_for_report(page, server, notebook, "right-check")
-    assert "prep-check-pass" in (report.get_attribute("class") or "")
+    assert "prep-report-pass" in (report.get_attribute("class") or "")
     text = report.inner_text()
     assert f"all {total} tests passed" in text, text
-    assert report.locator(".prep-check-ok").count() == total
-    assert report.locator(".prep-check-bad").count() == 0
+    assert report.locator(".prep-report-ok").count() == total
+    assert report.locator(".prep-report-bad").count() == 0
     screenshot(report, "check-report-python.png")
 
     rows = history_rows(data_dir, token)
@@ -274,8 +274,8 @@ def solve_sql(
     report = wait_for_report(page, server, notebook, "sql-check")
     text = report.inner_text()
     assert f"all {total} tests passed" in text, text
-    assert report.locator(".prep-check-bad").count() == 0
-    report.locator(".prep-check-table caption", has_text="Your rows").first.wait_for()
+    assert report.locator(".prep-report-bad").count() == 0
+    report.locator(".prep-report-table caption", has_text="Your rows").first.wait_for()
     screenshot(report, "check-report-sql.png")
 
     rows = history_rows(data_dir, token)

@@ -153,11 +153,11 @@ class CheckReport:
         )
         extra = "".join(f"<p>{html.escape(x)}</p>" for x in (self.saved, *self.extra) if x)
         return (
-            f'<div class="prep-check prep-check-{state}" role="region" '
+            f'<div class="prep-report prep-report-{state}" role="region" '
             f'aria-label="Check report: {html.escape(self.title)}">'
             f"<style>{_CSS}</style>"
-            f'<p class="prep-check-headline"><strong>{html.escape(self.headline)}</strong></p>'
-            f'<ul class="prep-check-cases">{items}</ul>{extra}</div>'
+            f'<p class="prep-report-headline"><strong>{html.escape(self.headline)}</strong></p>'
+            f'<ul class="prep-report-cases">{items}</ul>{extra}</div>'
         )
 
 
@@ -194,11 +194,11 @@ def _html_case(
     result: CaseResult, *, fold: bool = False, kind: str = "python", message: str = ""
 ) -> str:
     mark, word = ("✓" if result.ok else "✗"), _word(result, kind)
-    body = f"<span class='prep-check-mark' aria-hidden='true'>{mark}</span> "
-    body += f"<span class='prep-check-word'>{html.escape(word)}:</span> {html.escape(result.name)}"
+    body = f"<span class='prep-report-mark' aria-hidden='true'>{mark}</span> "
+    body += f"<span class='prep-report-word'>{html.escape(word)}:</span> {html.escape(result.name)}"
     if not result.ok:
         text = message or result.message
-        body += f"<div class='prep-check-message'>{_code_spans(html.escape(text))}</div>"
+        body += f"<div class='prep-report-message'>{_code_spans(html.escape(text))}</div>"
     o = result.outcome
     if o.output:
         body += (
@@ -207,20 +207,20 @@ def _html_case(
         )
     if o.table:
         body += (
-            "<div class='prep-check-tables'>"
+            "<div class='prep-report-tables'>"
             + _html_rows("Your rows", o.table["got"])
             + _html_rows("Expected rows", o.table["expected"])
             + "</div>"
         )
         if not o.table.get("ordered"):
-            body += "<div class='prep-check-aside'>Row order does not matter here.</div>"
+            body += "<div class='prep-report-aside'>Row order does not matter here.</div>"
     elif o.shown:
-        rows = "<div class='prep-check-tables'>" + _html_rows("Your rows", o.shown) + "</div>"
+        rows = "<div class='prep-report-tables'>" + _html_rows("Your rows", o.shown) + "</div>"
         if fold:  # one passing table is enough to read; the rest stay one click away
             rows = f"<details><summary>Your rows for this test</summary>{rows}</details>"
         body += rows
     css = "ok" if result.ok else "bad"
-    return f"<li class='prep-check-case prep-check-{css}'>{body}</li>"
+    return f"<li class='prep-report-case prep-report-{css}'>{body}</li>"
 
 
 def _html_rows(caption: str, rows: dict | None) -> str:
@@ -240,7 +240,7 @@ def _html_rows(caption: str, rows: dict | None) -> str:
     )
     label = f"{caption}: {count} row{'s' if count != 1 else ''}{note}"
     return (
-        f"<table class='prep-check-table'><caption>{html.escape(label)}</caption>"
+        f"<table class='prep-report-table'><caption>{html.escape(label)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -261,27 +261,27 @@ def _text_table(caption: str, rows: dict | None) -> list[str]:
 
 
 _CSS = """
-.prep-check { border: 1px solid var(--jp-border-color1, #767676); border-radius: 4px;
+.prep-report { border: 1px solid var(--jp-border-color1, #767676); border-radius: 4px;
   padding: 0.5em 0.9em; margin: 0.3em 0; color: var(--jp-ui-font-color0, inherit);
   max-width: 100%; box-sizing: border-box; overflow-x: auto; }
-.prep-check-pass { border-left: 6px solid #1b5e20; }
-.prep-check-fail { border-left: 6px solid #b71c1c; }
-body[data-jp-theme-light="false"] .prep-check-pass { border-left-color: #66bb6a; }
-body[data-jp-theme-light="false"] .prep-check-fail { border-left-color: #ef5350; }
-.prep-check summary { cursor: pointer; }
-.prep-check summary:focus-visible { outline: 2px solid #1a5fb4; outline-offset: 2px; }
-body[data-jp-theme-light="false"] .prep-check summary:focus-visible { outline-color: #8ab4f8; }
-.prep-check ul.prep-check-cases { list-style: none; padding-left: 0; margin: 0.3em 0; }
-.prep-check-case { margin: 0.25em 0; }
-.prep-check-word { font-weight: 600; }
-.prep-check-message { margin: 0.15em 0 0.2em 1.6em; }
-.prep-check-aside { margin: 0 0 0.3em 1.6em; font-style: italic; }
-.prep-check-tables { display: flex; flex-wrap: wrap; gap: 1em; margin: 0.3em 0 0.3em 1.6em; }
-.prep-check-table { border-collapse: collapse; font-size: 0.95em; }
-.prep-check-table caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
-.prep-check table.prep-check-table th, .prep-check table.prep-check-table td {
+.prep-report-pass { border-left: 6px solid #1b5e20; }
+.prep-report-fail { border-left: 6px solid #b71c1c; }
+body[data-jp-theme-light="false"] .prep-report-pass { border-left-color: #66bb6a; }
+body[data-jp-theme-light="false"] .prep-report-fail { border-left-color: #ef5350; }
+.prep-report summary { cursor: pointer; }
+.prep-report summary:focus-visible { outline: 2px solid #1a5fb4; outline-offset: 2px; }
+body[data-jp-theme-light="false"] .prep-report summary:focus-visible { outline-color: #8ab4f8; }
+.prep-report ul.prep-report-cases { list-style: none; padding-left: 0; margin: 0.3em 0; }
+.prep-report-case { margin: 0.25em 0; }
+.prep-report-word { font-weight: 600; }
+.prep-report-message { margin: 0.15em 0 0.2em 1.6em; }
+.prep-report-aside { margin: 0 0 0.3em 1.6em; font-style: italic; }
+.prep-report-tables { display: flex; flex-wrap: wrap; gap: 1em; margin: 0.3em 0 0.3em 1.6em; }
+.prep-report-table { border-collapse: collapse; font-size: 0.95em; }
+.prep-report-table caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
+.prep-report table.prep-report-table th, .prep-report table.prep-report-table td {
   border: 1px solid var(--jp-border-color2, #bbb); padding: 0.1em 0.5em; text-align: left; }
-.prep-check .prep-check-tables table { margin: 0; }
-.prep-check details { margin: 0.1em 0 0.1em 1.6em; }
-.prep-check pre { white-space: pre-wrap; margin: 0.2em 0 0.2em 1.6em; }
+.prep-report .prep-report-tables table { margin: 0; }
+.prep-report details { margin: 0.1em 0 0.1em 1.6em; }
+.prep-report pre { white-space: pre-wrap; margin: 0.2em 0 0.2em 1.6em; }
 """
