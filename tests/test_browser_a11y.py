@@ -301,6 +301,8 @@ def test_a_keyboard_reaches_opens_and_saves_everything_on_a_card(session: Sessio
         # the answer field is named after its question
         field = page.get_by_role("textbox", name=f"Your answer to: {prompt}")
         assert field.count() == 1, "the answer field has no name that says its question"
+        # and Save is called "Save" (not "\uf0c7 Save", its icon's glyph read as text)
+        assert box.get_by_role("button", name="Save", exact=True).count() == 1
 
         # Tab from the card's heading (where a screen reader user starts reading it): the
         # guidance headers in order, then the answer field, ..., Save. (A click selects the

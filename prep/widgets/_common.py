@@ -42,7 +42,7 @@ FOCUS = ("#1a5fb4", "#8ab4f8")  # focus outlines: 3:1 and more against either ba
 # Said before a status, so its kind never rests on colour alone.
 _MARKS = {"ok": "✓", "warn": "⚠", "error": "✗"}
 _DARK = 'body[data-jp-theme-light="false"]'
-_UI = ":is(.prep-card,.prep-deck)"  # the workbook's cards and the deck around them
+_UI = ":is(.prep-card,.prep-deck,.prep-progress)"  # the workbook's views
 
 
 def tone_css() -> str:
@@ -53,26 +53,46 @@ def tone_css() -> str:
     return "".join(rules)
 
 
+_ICONS = {  # the Font Awesome 4 icons the cards use, and their glyphs
+    "save": "f0c7",
+    "play": "f04b",
+    "stop": "f04d",
+    "arrow-left": "f060",
+    "arrow-right": "f061",
+    "refresh": "f021",
+    "plus": "f067",
+}
+
 # Focus that shows: 2 px outlines in the workbook's focus colour on every control of a card,
 # and the guidance sections as native <details> (Tab, Enter and Space work on their own).
-CARD_CSS = tone_css() + (
-    f"{_UI}{{--prep-focus:{FOCUS[0]}}}{_DARK} {_UI}{{--prep-focus:{FOCUS[1]}}}"
-    f"{_UI} :is(button,summary,input,select,a,[tabindex]):focus-visible"
-    "{outline:2px solid var(--prep-focus)!important;outline-offset:2px}"
-    f"{_UI} :is(textarea,input[type=text]):focus"
-    "{outline:2px solid var(--prep-focus)!important;outline-offset:0}"
-    f"{_UI} .jupyter-button:focus:not(:focus-visible){{outline:none}}"
-    # a label kept for screen readers where the card already shows the words visibly
-    ".prep-card .prep-sr-label>label.widget-label{position:absolute!important;width:1px;"
-    "height:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
-    ".prep-guidance details{border:1px solid var(--jp-border-color1,#bdbdbd);"
-    "border-radius:4px;margin:0 0 4px 0}"
-    ".prep-guidance summary{cursor:pointer;padding:0.35em 0.6em;font-weight:600;"
-    "color:var(--jp-content-font-color0,inherit);background:rgba(128,128,128,0.10)}"
-    ".prep-guidance details[open]>summary{border-bottom:1px solid var(--jp-border-color2,#e0e0e0)}"
-    ".prep-guidance details>div{padding:0.1em 0.9em}"
-    ".prep-hint{opacity:0.8;font-size:0.95em}"
-    f"{_UI} .widget-radio-box-horizontal label{{margin-right:0.9em}}"
+CARD_CSS = (
+    tone_css()
+    + (
+        f"{_UI}{{--prep-focus:{FOCUS[0]}}}{_DARK} {_UI}{{--prep-focus:{FOCUS[1]}}}"
+        f"{_UI} :is(button,summary,input,select,a,[tabindex]):focus-visible"
+        "{outline:2px solid var(--prep-focus)!important;outline-offset:2px}"
+        f"{_UI} :is(textarea,input[type=text]):focus"
+        "{outline:2px solid var(--prep-focus)!important;outline-offset:0}"
+        f"{_UI} .jupyter-button:focus:not(:focus-visible){{outline:none}}"
+        # a label kept for screen readers where the card already shows the words visibly
+        ".prep-card .prep-sr-label>label.widget-label{position:absolute!important;width:1px;"
+        "height:1px;margin:-1px;padding:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}"
+        ".prep-guidance details{border:1px solid var(--jp-border-color1,#bdbdbd);"
+        "border-radius:4px;margin:0 0 4px 0}"
+        ".prep-guidance summary{cursor:pointer;padding:0.35em 0.6em;font-weight:600;"
+        "color:var(--jp-content-font-color0,inherit);background:rgba(128,128,128,0.10)}"
+        ".prep-guidance details[open]>summary"
+        "{border-bottom:1px solid var(--jp-border-color2,#e0e0e0)}"
+        ".prep-guidance details>div{padding:0.1em 0.9em}"
+        ".prep-hint{opacity:0.8;font-size:0.95em}"
+        f"{_UI} .widget-radio-box-horizontal label{{margin-right:0.9em}}"
+    )
+    + "".join(
+        # Font Awesome draws a button's icon as a private-use character, which joins its
+        # accessible name ("\uf0c7 Save"): the same glyph with empty alternative text
+        f'{_UI} .fa-{name}::before{{content:"\\{code}" / ""}}'
+        for name, code in _ICONS.items()
+    )
 )
 
 
@@ -180,23 +200,29 @@ def local_time(moment: datetime, tz: tzinfo | None = None) -> datetime:
 
 
 class Status(widgets.HTML):
-    """The card's one-line status: what happened, in plain words."""
+    """The card's one-line status: what happened, in plain words.
+
+    It also carries the card style sheet (`CARD_CSS`: colours, focus outlines, icons), so
+    every view with a status line has them, even one that does not use `CardStyle`.
+    """
 
     def __init__(self) -> None:
         super().__init__(value="")
         self.add_class("prep-status")
         self.kind = ""
         self.text = ""
+        self.show("", "")
 
     def show(self, kind: str, text: str) -> None:
         self.kind, self.text = kind, text
+        style = f"<style>{CARD_CSS}</style>"
         if not text:
-            self.value = ""
+            self.value = style
             return
         mark = _MARKS.get(kind)
         lead = f'<span aria-hidden="true">{mark} </span>' if mark else ""
         tone = f"prep-tone-{kind}" if kind in TONES else "prep-tone-info"
-        self.value = f"<style>{tone_css()}</style><span class='{tone}'>{lead}{esc(text)}</span>"
+        self.value = f"{style}<span class='{tone}'>{lead}{esc(text)}</span>"
 
     def clear(self) -> None:
         self.show("", "")
