@@ -168,3 +168,17 @@ def test_public_mock_interview_asks_due_questions_first(data_dir, tmp_path, monk
     assert len(mock.questions) == 2
     assert "prep.mock_interview(questions=2, seed=5)" in mock.header.value
     assert len(prep.mock_interview().questions) == 4  # five asked for, four there are
+
+
+def test_the_answer_box_is_named_after_each_question_and_ctrl_enter_submits(run):
+    mock, _clock = run
+    assert mock.shortcut.layout.display == "none"  # nothing to submit before the start
+    mock.start()
+    assert mock.answer.description == f"Your answer to: {mock.current.prompt}"
+    assert mock.shortcut.layout.display is None and ".prep-submit" in mock.shortcut.value
+    assert "Ctrl+Enter" in mock.shortcut.value
+    mock.answer.value = "An answer long enough to submit."
+    mock.submit()
+    assert mock.shortcut.layout.display == "none"  # submitted: the shortcut goes with the button
+    mock.next()
+    assert mock.answer.description == f"Your answer to: {mock.current.prompt}"

@@ -134,11 +134,11 @@ def save_shortcut_html(button_css: str = ".prep-save") -> str:
     return f'<img src="data:," alt="" hidden onerror="{script}">'
 
 
-def shortcut_hint(where: str = "the answer field") -> widgets.HTML:
-    """The line beside Save that says so, carrying the shortcut itself."""
+def shortcut_hint(where: str = "the answer field", button_css: str = ".prep-save") -> widgets.HTML:
+    """The line beside Save (or `button_css`) that says so, carrying the shortcut itself."""
     hint = widgets.HTML(
         f"<span class='prep-hint'>or press {SAVE_KEYS} ({SAVE_KEYS_MAC} on a Mac) in "
-        f"{esc(where)}</span>{save_shortcut_html()}"
+        f"{esc(where)}</span>{save_shortcut_html(button_css)}"
     )
     hint.add_class("prep-shortcut")
     return hint

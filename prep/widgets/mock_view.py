@@ -37,6 +37,7 @@ from ._common import (
     local_tz,
     plural_s,
     record_answer,
+    shortcut_hint,
 )
 from ._layout import GrowingRows, full_width
 from .feedback_view import feedback_html
@@ -145,6 +146,7 @@ class MockInterview(widgets.VBox):
         )
         self.answer_rows = GrowingRows(self.answer, least=ANSWER_ROWS[0], most=ANSWER_ROWS[1])
         self.answer.add_class("prep-answer")
+        self.answer.add_class("prep-sr-label")  # named after each question, for screen readers
         self.confidence = confidence_picker()
         self.confidence.layout.display = "none"
         self.submit_button = widgets.Button(
@@ -152,6 +154,8 @@ class MockInterview(widgets.VBox):
         )
         self.submit_button.add_class("prep-submit")
         self.submit_button.layout.display = "none"
+        self.shortcut = shortcut_hint("the answer box", button_css=".prep-submit")
+        self.shortcut.layout.display = "none"
         self.status = Status()
         self.hints = widgets.HTML("")
         self.hints.add_class("prep-hints")
@@ -181,6 +185,7 @@ class MockInterview(widgets.VBox):
                 self.answer,
                 self.confidence,
                 self.submit_button,
+                self.shortcut,
                 self.status,
                 self.hints,
                 self.next_button,
@@ -279,6 +284,7 @@ class MockInterview(widgets.VBox):
         self.answer_rows.set_bounds(least=CODE_ROWS[0], most=CODE_ROWS[1])
         self.confidence.layout.display = "none"
         self.submit_button.description = "Check and submit"
+        self.answer.description = f"Your code for: {exercise.title}"
 
     def _ask(self, question: Question | Exercise) -> None:
         self._show_header()
@@ -291,12 +297,13 @@ class MockInterview(widgets.VBox):
             self.answer.remove_class("prep-code")
             self.answer_rows.set_bounds(least=ANSWER_ROWS[0], most=ANSWER_ROWS[1])
             self.submit_button.description = "Submit answer"
+            self.answer.description = f"Your answer to: {question.prompt}"
         self.hints.value = ""
         self.status.clear()
         self.answer.disabled = False
         self.answer.value = ""
         self.confidence.value = None
-        for widget in (self.answer, self.confidence, self.submit_button):
+        for widget in (self.answer, self.confidence, self.submit_button, self.shortcut):
             widget.layout.display = None
         self.next_button.layout.display = "none"
         if self.autosave is not None:
@@ -358,6 +365,7 @@ class MockInterview(widgets.VBox):
         self.results.append(MockResult(question, attempt, feedback))
         self.answer.disabled = True
         self.submit_button.layout.display = "none"
+        self.shortcut.layout.display = "none"
         self.countdown.value = (
             f"<span style='opacity:0.75'>Answered in {format_duration(seconds)}.</span>"
         )
@@ -389,6 +397,7 @@ class MockInterview(widgets.VBox):
         self.code_results.append(CodeResult(exercise, seconds, passed, total, saved))
         self.answer.disabled = True
         self.submit_button.layout.display = "none"
+        self.shortcut.layout.display = "none"
         self.countdown.value = (
             f"<span style='opacity:0.75'>Checked after {format_duration(seconds)}.</span>"
         )
@@ -411,7 +420,13 @@ class MockInterview(widgets.VBox):
 
     def finish(self) -> None:
         self.ticker.playing = False
-        for widget in (self.answer, self.confidence, self.submit_button, self.next_button):
+        for widget in (
+            self.answer,
+            self.confidence,
+            self.submit_button,
+            self.shortcut,
+            self.next_button,
+        ):
             widget.layout.display = "none"
         self.prompt.value = ""
         self.countdown.value = ""
