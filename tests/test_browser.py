@@ -186,7 +186,11 @@ def test_progress_notebook_shows_charts(
     view.locator(".prep-progress-filters select").select_option(label="Your role in past projects")
     selected = "2 saved answers over 2 days in this selection"
     view.locator(".prep-status", has_text=selected).wait_for()
-    assert view.locator(".prep-question-stat").count() == 1
+    # the status line and the cards are two widgets: the cards may arrive a moment later
+    page.wait_for_function(
+        "() => document.querySelectorAll('.prep-progress .prep-question-stat').length === 1",
+        timeout=TIMEOUT_MS,
+    )
     view.locator("button", has_text="Show everything").click()
     total = 2 * len(prep_questions())
     view.locator(".prep-status", has_text=f"{total} saved answers over").wait_for()
