@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Playwright
 
@@ -68,6 +70,17 @@ def chromium_path() -> str | None:
     """Return the Chromium to drive: `$PREP_CHROMIUM`, else /usr/bin/chromium, if executable."""
     candidate = os.environ.get("PREP_CHROMIUM") or DEFAULT_CHROMIUM
     return candidate if os.path.isfile(candidate) and os.access(candidate, os.X_OK) else None
+
+
+def require_browser(what: str = "the browser tests") -> None:
+    """Skip the calling test where the browser cannot run; fail instead under CI's
+    `PREP_REQUIRE_BROWSER=1`, where a missing browser must never pass as a skip."""
+    reason = browser_unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PREP_REQUIRE_BROWSER=1 but {what} cannot run: {reason}")
+    pytest.skip(reason)
 
 
 def browser_unavailable_reason() -> str | None:

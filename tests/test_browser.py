@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -60,11 +59,7 @@ class Workbook:
 
     def open(self, notebook: str, selector: str = ".prep-card") -> Page:
         """Start Lab and Chromium, open `notebook`, run all cells and wait for `selector`."""
-        reason = lab.browser_unavailable_reason()
-        if reason is not None:
-            if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
-                pytest.fail(f"PREP_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
-            pytest.skip(reason)
+        lab.require_browser()
         from playwright.sync_api import sync_playwright
 
         self.server = self._stack.enter_context(lab.LabServer(lab.NOTEBOOKS_DIR, self.data_dir))

@@ -285,11 +285,7 @@ def solve_sql(
 
 
 def test_solve_a_python_and_a_sql_exercise_and_see_the_reports(tmp_path: Path) -> None:
-    reason = lab.browser_unavailable_reason()
-    if reason is not None:
-        if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"PREP_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
+    lab.require_browser()
     from playwright.sync_api import sync_playwright
 
     sql_ids = [e.id for e in workbook.all_exercises().select(kind="sql")]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -56,11 +55,7 @@ def served_notebooks(tmp_path: Path) -> Path:
 
 
 def test_the_form_adds_a_question_typed_in_the_browser(tmp_path: Path) -> None:
-    reason = lab.browser_unavailable_reason()
-    if reason is not None:
-        if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"PREP_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
+    lab.require_browser()
     from playwright.sync_api import sync_playwright
 
     data_dir = tmp_path / "data"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,11 +91,7 @@ class Session:
         self.stack = contextlib.ExitStack()
 
     def start(self) -> Page:
-        reason = lab.browser_unavailable_reason()
-        if reason is not None:
-            if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
-                pytest.fail(f"PREP_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
-            pytest.skip(reason)
+        lab.require_browser()
         if self.page is not None:
             return self.page
         from playwright.sync_api import sync_playwright

@@ -149,11 +149,7 @@ def _wait_for_kernels(server: appserver.AppServer, count: int, timeout: float = 
 
 
 def test_app_opens_on_start_page_saves_and_navigates(tmp_path: Path) -> None:
-    reason = lab.browser_unavailable_reason()
-    if reason is not None:
-        if os.environ.get("PREP_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"PREP_REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
+    lab.require_browser()
     from playwright.sync_api import sync_playwright
 
     data_dir = tmp_path / "data"
