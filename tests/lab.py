@@ -196,7 +196,26 @@ class LabServer:
         env.pop("MPLBACKEND", None)  # a test run's Agg must not leak into the learner's kernel
         env["PYTHONUNBUFFERED"] = "1"
         self.port = _free_port()
-        cmd = [
+        cmd = self.server_command(settings_dir)
+        if hasattr(os, "getuid") and os.getuid() == 0:
+            cmd.append("--allow-root")
+        self.log_path = self.tmp / self.log_name
+        self._log_file = self.log_path.open("wb")
+        self._proc = subprocess.Popen(
+            cmd, cwd=self.root, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
+        )
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()
+            self.cleanup()
+            raise
+
+    log_name = "jupyterlab.log"
+
+    def server_command(self, settings_dir: Path) -> list[str]:
+        """The server's command line (a subclass serves something else on the same set-up)."""
+        return [
             self.python,
             "-m",
             "jupyterlab",
@@ -210,19 +229,6 @@ class LabServer:
             "--LabApp.news_url=None",
             "--LabApp.expose_app_in_browser=True",
         ]
-        if hasattr(os, "getuid") and os.getuid() == 0:
-            cmd.append("--allow-root")
-        self.log_path = self.tmp / "jupyterlab.log"
-        self._log_file = self.log_path.open("wb")
-        self._proc = subprocess.Popen(
-            cmd, cwd=self.root, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
-        )
-        try:
-            self._wait_until_up()
-        except BaseException:
-            self.stop()
-            self.cleanup()
-            raise
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
@@ -278,10 +284,23 @@ class LabServer:
             self.tmp = None
 
 
-_CURRENT_NOTEBOOK_JS = """(path) => {
+# `path` shows and its kernel is connected and idle. The status bar's "Idle" alone is not
+# enough after a reload: a fresh kernel's first websocket can fail and reconnect, and a
+# "run all" sent then is lost, leaving every cell unrun.
+KERNEL_READY_JS = """(path) => {
     const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    return !!(widget && widget.context && widget.context.path === path);
+    if (!widget || !widget.context || widget.context.path !== path) return false;
+    const session = widget.sessionContext && widget.sessionContext.session;
+    const kernel = session && session.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
 }"""
+
+
+def wait_for_kernel(page: Page, notebook: str, timeout: float = 90.0) -> None:
+    """Wait until `notebook` is the page showing and its kernel is connected and idle."""
+    # Lab restores its workspace, so another notebook may be showing (and idle) at first.
+    page.wait_for_function(KERNEL_READY_JS, arg=notebook, timeout=timeout * 1000, polling=250)
+
 
 # Tracebacks in the current notebook, read from its model (stderr warnings are not errors).
 _CELL_ERRORS_JS = """() => {
@@ -366,10 +385,7 @@ def run_all(
     timeout: float = 90.0,
 ) -> None:
     """Wait for `notebook` to show with an idle kernel, run all cells, wait for `selector`."""
-    ms = timeout * 1000
-    # Lab restores its workspace, so another notebook may be showing (and idle) at first.
-    page.wait_for_function(_CURRENT_NOTEBOOK_JS, arg=notebook, timeout=ms)
-    page.locator("#jp-main-statusbar", has_text="Idle").wait_for(timeout=ms)
+    wait_for_kernel(page, notebook, timeout)
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     wait_for_output(page, server, notebook, selector=selector, timeout=timeout)
 

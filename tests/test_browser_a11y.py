@@ -90,10 +90,6 @@ class Session:
         assert self.server is not None
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(self.server.url(notebook), timeout=TIMEOUT_S * 1000)
-        # a fresh kernel's first websocket can fail and reconnect: run all only once it is up
-        page.wait_for_function(
-            exercises._KERNEL_READY_JS, arg=notebook, timeout=TIMEOUT_S * 1000, polling=250
-        )
         lab.run_all(page, self.server, notebook, selector=selector, timeout=TIMEOUT_S)
         a11y.set_theme(page, a11y.LIGHT)
         page.locator("#jp-main-statusbar", has_text="Idle").wait_for(timeout=TIMEOUT_S * 1000)

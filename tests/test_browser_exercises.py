@@ -55,17 +55,6 @@ NEVER_EVICTS = '''class LRUCache:
         self.items[key] = value
 '''
 
-# `path` shows, and its kernel is connected and idle. The status bar's "Idle" alone is not
-# enough after a reload: a fresh kernel's first websocket can fail and reconnect, and a
-# "run all" sent then is lost, leaving every cell unrun.
-_KERNEL_READY_JS = """(path) => {
-    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    if (!widget || !widget.context || widget.context.path !== path) return false;
-    const session = widget.sessionContext && widget.sessionContext.session;
-    const kernel = session && session.kernel;
-    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
-}"""
-
 # Every code cell of the current notebook has run (has an execution count).
 _ALL_RUN_JS = """() => {
     const cells = window.jupyterapp.shell.currentWidget.model.cells;
@@ -134,7 +123,6 @@ def mark_active(page: Page, name: str) -> dict:
 def open_exercise(page: Page, server: lab.LabServer, notebook: str, exercise_id: str) -> None:
     """Open `notebook`, run it all, wait for `exercise_id`'s page, and click that cell."""
     page.goto(server.url(notebook), timeout=TIMEOUT_S * 1000)
-    page.wait_for_function(_KERNEL_READY_JS, arg=notebook, timeout=TIMEOUT_S * 1000, polling=250)
     lab.run_all(
         page, server, notebook, selector=".jp-OutputArea .jp-RenderedMarkdown", timeout=TIMEOUT_S
     )

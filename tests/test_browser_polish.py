@@ -37,14 +37,6 @@ PAGES = [
     ("13-databases.ipynb", ".prep-deck .prep-question-card"),
 ]
 
-_KERNEL_READY_JS = """(path) => {
-    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    if (!widget || !widget.context || widget.context.path !== path) return false;
-    const session = widget.sessionContext && widget.sessionContext.session;
-    const kernel = session && session.kernel;
-    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
-}"""
-
 # Whatever scrolls sideways inside an output (the output itself, or a widget box, which
 # ipywidgets draws with `overflow: auto`), and every button whose label is cut off.
 _OVERFLOW_JS = """() => {
@@ -114,8 +106,7 @@ class Session:
         assert self.server is not None
         page.set_viewport_size({"width": NARROW, "height": 900})
         page.goto(self.server.url(notebook), timeout=TIMEOUT_S * 1000)
-        # a fresh kernel's first websocket can fail and reconnect: run all only once it is up
-        page.wait_for_function(_KERNEL_READY_JS, arg=notebook, timeout=TIMEOUT_S * 1000)
+        lab.wait_for_kernel(page, notebook, TIMEOUT_S)
         if run:
             lab.run_all(page, self.server, notebook, selector=selector, timeout=TIMEOUT_S)
         return page
