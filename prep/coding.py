@@ -21,11 +21,10 @@ from .exercises import runner, sample_db
 from .exercises.harness import Rows
 from .exercises.report import CheckReport
 from .insight.exercises import ExerciseStat, exercise_stats, latest_is_pass
-from .models import Exercise
+from .models import EXERCISE_KINDS, KIND_TITLES, Exercise
 from .practice.schedule import SOLUTION_MODE
 from .store.history import now_utc
 from .workbook import (
-    EXERCISE_KINDS,
     HINTS_KEY,
     OPENED_KEY,
     SOLUTION_KEY,
@@ -37,8 +36,6 @@ from .workbook import (
     record_check,
     store,
 )
-
-KIND_TITLES = EXERCISE_KINDS
 
 
 def _get(exercise_id: str) -> Exercise:
@@ -90,7 +87,7 @@ def exercises(kind: str | None = None, topic: str | None = None) -> ExerciseList
 
     `kind="sql"` keeps one kind; `topic="caching"` keeps one topic.
     """
-    if kind is not None and kind not in KIND_TITLES:
+    if kind is not None and kind not in EXERCISE_KINDS:
         raise PrepError(f"kind must be 'python' or 'sql', not {kind!r}")
     chosen = all_exercises().select(kind=kind, topic=topic)
     return ExerciseList(
@@ -175,7 +172,7 @@ def exercise(exercise_id: str) -> Page:
     examples = _fence(ex.examples, "python") if ex.kind == "python" else ex.examples
     parts = [
         f"### {ex.title}",
-        f"*{KIND_TITLES[ex.kind]} exercise · {_topic_title(ex.topic)} · {ex.level} level · about "
+        f"*{ex.kind_title} exercise · {_topic_title(ex.topic)} · {ex.level} level · about "
         f"{ex.minutes} minutes · id `{ex.id}`*",
         ex.task,
         "**Interface**",
@@ -226,8 +223,9 @@ def check(exercise_id: str, solution: Any) -> CheckReport:
     report = runner.check(ex, solution)
     if not _can_save(solution) or (ex.kind == "sql" and not isinstance(solution, str)):
         return report.with_notes(saved="Nothing was saved: there was no code to save.")
-    hints, shown, _ = exercise_help(ex)
-    _saved, saved = record_check(ex, solution, report, None)
+    help_used = exercise_help(ex)
+    hints, shown, _ = help_used
+    _saved, saved = record_check(ex, solution, report, None, help_used)
     if report.passed:
         helped = " with help" if hints or shown else ""
         nxt = (

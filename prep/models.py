@@ -148,6 +148,7 @@ class Attempt:
 
 
 EXERCISE_KINDS = ("python", "sql")
+KIND_TITLES = {"python": "Python", "sql": "SQL"}
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,8 @@ class Exercise:
     name: str = ""  # python: the class or function the learner defines
     ordered: bool = False  # sql: the row order is part of the answer
     source: str = ""  # the file it came from
+
+    @property
+    def kind_title(self) -> str:
+        """`Python` or `SQL`, as the learner reads it."""
+        return KIND_TITLES[self.kind]

@@ -53,7 +53,6 @@ from .widgets.mock_view import MockInterview
 from .widgets.next_up_view import NextUpList, NextUpView
 from .widgets.question_card import KEPT_ATTEMPTS
 
-EXERCISE_KINDS = {"python": "Python", "sql": "SQL"}
 _stores: dict[Path, HistoryStore] = {}
 _drafts: dict[Path, DraftStore] = {}
 _content: tuple[tuple, Content] | None = None
@@ -555,7 +554,7 @@ def _next_items(topic: str | None = None, level: str | None = None) -> NextUpLis
     listed = rank_next({i.id: states[i.id] for i in [*chosen, *coding]}, now, local_tz())
     level_arg = f", level={level!r}" if level else ""
     titles = {q.id: q.title for q in chosen}
-    titles.update({e.id: f"{e.title} ({EXERCISE_KINDS[e.kind]} exercise)" for e in coding})
+    titles.update({e.id: f"{e.title} ({e.kind_title} exercise)" for e in coding})
     return NextUpList(
         items=listed,
         titles=titles,
@@ -580,15 +579,20 @@ def next_up(topic: str | None = None, level: str | None = None) -> widgets.VBox:
 
 
 def record_check(
-    exercise: Exercise, solution: object, report: CheckReport, seconds: float | None
+    exercise: Exercise,
+    solution: object,
+    report: CheckReport,
+    seconds: float | None,
+    help_used: tuple[int, bool, float | None] | None = None,
 ) -> tuple[bool, str]:
     """Save a check in the history (mode `exercise`); whether it was saved, and a line saying so.
 
     The row carries the code as the learner wrote it, the tests passed and run, and the
-    hints and model solution seen since the last pass (kept in the drafts file). A pass
-    clears those, so the next review starts with no help counted.
+    hints and model solution seen since the last pass (kept in the drafts file; pass
+    `help_used`, from `exercise_help`, when the caller read them already). A pass clears
+    those, so the next review starts with no help counted.
     """
-    hints, shown, opened = exercise_help(exercise)
+    hints, shown, opened = help_used if help_used is not None else exercise_help(exercise)
     if seconds is None:
         seconds = opened
     extra = {

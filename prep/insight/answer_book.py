@@ -492,8 +492,7 @@ CODE_HEADING = "Coding and SQL exercises"
 
 
 def _exercise_heading(exercise: Exercise) -> str:
-    kind = "Python" if exercise.kind == "python" else "SQL"
-    return f"{exercise.title} ({kind}, {exercise.level})"
+    return f"{exercise.title} ({exercise.kind_title}, {exercise.level})"
 
 
 def _exercise_facts(stat: ExerciseStat) -> str:

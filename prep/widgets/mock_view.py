@@ -76,9 +76,8 @@ def task_html(exercise: Exercise) -> str:
         parts = text.split("`")
         text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
         paragraphs.append(f"<p style='margin:0.3em 0'>{text}</p>")
-    kind = "Python" if exercise.kind == "python" else "SQL"
     return (
-        f"<p style='font-size:1.15em;margin:0.4em 0'><strong>{kind} exercise: "
+        f"<p style='font-size:1.15em;margin:0.4em 0'><strong>{exercise.kind_title} exercise: "
         f"{esc(exercise.title)}</strong></p>{''.join(paragraphs)}"
         f"<pre style='white-space:pre-wrap'>{esc(exercise.interface)}</pre>"
         "<style>.prep-code textarea{font-family:var(--jp-code-font-family,monospace)}</style>"

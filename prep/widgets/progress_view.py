@@ -439,7 +439,7 @@ def exercise_table_html(
         when = (due or {}).get(stat.exercise.id)
         review = measures.review_words(when, moment, tz or local_tz()) or "—"
         cells = (
-            f"{stat.exercise.title} ({'Python' if stat.exercise.kind == 'python' else 'SQL'})",
+            f"{stat.exercise.title} ({stat.exercise.kind_title})",
             mark,
             str(stat.checks),
             to_pass if stat.passed else "—",
